@@ -1,0 +1,159 @@
+"""Every setting of the portal, with its default and what it is for.
+
+Values are layered at app creation (never at import), each layer overriding the one before:
+
+1. this module;
+2. ``instance/config.py`` (optional, git-ignored);
+3. environment variables ``PORTAL_<KEY>`` (``PORTAL_DATABASE_URL``, ``PORTAL_SECRET_KEY`` …),
+   parsed as JSON when they look like JSON (``true``, ``15``, ``{"a": 1}``);
+4. the ``test_config`` mapping passed to :func:`portal.create_app`.
+
+Only upper-case names become settings.
+"""
+from __future__ import annotations
+
+# --- Identity of the deployment -------------------------------------------------------------
+
+#: Signs sessions and CSRF tokens. Leave unset to have the portal generate one and keep it in
+#: ``instance/secret_key`` (mode 0600). Set it explicitly when several hosts serve the portal.
+SECRET_KEY: str | None = None
+
+#: True on demonstration installs (``make run``): allows ``flask seed-demo`` and the demo
+#: accounts. A portal with DEMO_MODE off refuses to start while demo accounts exist.
+DEMO_MODE = False
+
+#: Name of the authority shown in the header, titles and slips until editors set their own.
+AUTHORITY_NAME = "Ủy ban nhân dân xã Minh Họa"
+
+#: Public contact details shown in the footer (TT32-11.x-MAIL, ND42-04.1e).
+AUTHORITY_ADDRESS = "Số 1 đường Trung tâm, xã Minh Họa, tỉnh Quảng Ninh"
+AUTHORITY_PHONE = "0203 3800 000"
+FEEDBACK_EMAIL = "gopy@minhhoa.example.gov.vn"
+
+#: Office hours of the one-stop desk, Monday to Friday unless WORKING_WEEKDAYS says otherwise
+#: (shown on the contact page; used to compute official receipt times and deadlines).
+OFFICE_HOURS = (("07:00", "11:30"), ("13:30", "17:00"))
+#: Working weekdays, Monday = 0.
+WORKING_WEEKDAYS = (0, 1, 2, 3, 4)
+#: Dossiers received after this time count from the next working day (same-day procedures).
+SAME_DAY_CUTOFF = "15:00"
+
+# --- Database ---------------------------------------------------------------------------------
+
+#: SQLAlchemy URL. Relative SQLite paths live in the instance folder. For PostgreSQL use
+#: ``postgresql+psycopg://user:password@host:5432/dbname``.
+DATABASE_URL = "sqlite:///portal.sqlite3"
+
+#: Extra keyword arguments for ``sqlalchemy.create_engine`` (pool sizes and the like).
+DATABASE_ENGINE_OPTIONS: dict = {}
+
+#: Log every SQL statement (development only: it is very verbose).
+SQLALCHEMY_ECHO = False
+
+# --- Files ------------------------------------------------------------------------------------
+
+#: Where uploaded and generated files are kept, content-addressed (relative to the instance
+#: folder unless absolute). Never inside ``portal/static``.
+UPLOAD_FOLDER = "uploads"
+
+#: Largest request body accepted, in bytes (uploads included).
+MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+# --- Languages and time -----------------------------------------------------------------------
+
+#: Languages offered; the first is the default.
+LANGUAGES = ("vi", "en")
+BABEL_DEFAULT_LOCALE = "vi"
+#: Times are stored in UTC and shown in this zone.
+BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+# --- Sessions and cookies ---------------------------------------------------------------------
+
+#: ``None`` means "decide per request": cookies are marked Secure when the request came over
+#: HTTPS (directly or through a proxy named in PROXY_FIX_X_FOR). Set True to force it.
+SESSION_COOKIE_SECURE: bool | None = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+#: Number of reverse proxies in front of the app whose X-Forwarded-For and -Proto headers
+#: are trusted (client address, HTTPS detection).
+PROXY_FIX_X_FOR = 0
+#: Trust X-Forwarded-Host too (only if the proxy always sets it itself).
+PROXY_FIX_X_HOST = 0
+#: Host names the portal answers to, e.g. ``["dichvucong.minhhoa.gov.vn"]``; requests for any
+#: other host get 400. None accepts any host (development). Set it in production.
+TRUSTED_HOSTS = None
+
+# --- Accounts and sessions --------------------------------------------------------------
+
+#: A session stays (with its CSRF token and anything typed but not yet saved) this long.
+PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600
+#: A login ends after this many minutes without activity…
+IDLE_TIMEOUT_MINUTES = 30
+#: …and this many minutes before that, an accessible warning offers to stay logged in.
+IDLE_WARNING_MINUTES = 2
+#: "Remember me" (off unless ticked) keeps a login across browser restarts this long.
+REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+#: Failed logins that cost nothing; each further one doubles the wait, up to the maximum.
+LOGIN_FREE_FAILURES = 5
+LOGIN_MAX_DELAY_SECONDS = 300
+#: Lifetimes of e-mailed links (seconds).
+VERIFY_TOKEN_MAX_AGE = 7 * 24 * 3600
+RESET_TOKEN_MAX_AGE = 3600
+#: How long what someone typed is kept for them when their login had expired (seconds).
+PENDING_FORM_MAX_AGE = 24 * 3600
+#: Rate limits (Flask-Limiter syntax), per client address.
+RATELIMIT_LOGIN = "20 per minute;200 per day"
+RATELIMIT_REGISTER = "10 per hour"
+RATELIMIT_RESET = "10 per hour"
+RATELIMIT_LOOKUP = "30 per minute"
+
+# --- E-mail -------------------------------------------------------------------------------
+
+#: SMTP server; empty (the default) writes messages to the log instead of sending them.
+MAIL_SERVER = ""
+MAIL_PORT = 587
+MAIL_USE_TLS = True
+MAIL_USE_SSL = False
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_SENDER = "Cổng Dịch vụ công xã Minh Họa <no-reply@minhhoa.example.gov.vn>"
+MAIL_TIMEOUT = 10
+
+# --- Security ---------------------------------------------------------------------------------
+
+#: CSRF tokens stay valid for the whole session (forms may be filled slowly on a phone).
+WTF_CSRF_TIME_LIMIT = None
+#: Redis, when several workers or hosts must share rate-limit counters
+#: (``redis://127.0.0.1:6379/0``); empty keeps them in each process's memory.
+REDIS_URL = ""
+#: Send ``Strict-Transport-Security`` (only when served over HTTPS).
+HSTS_SECONDS = 31536000
+
+# --- Page cache -------------------------------------------------------------------------------
+
+#: Finished public pages kept per worker for anonymous visitors (0 turns the cache off).
+PAGE_CACHE_ENTRIES = 512
+#: Upper bound of the memory those pages take, per worker.
+PAGE_CACHE_BYTES = 16 * 1024 * 1024
+#: How often a worker checks whether public content changed (seconds): the longest an
+#: edit takes to show on every worker and host.
+PAGE_CACHE_CHECK_SECONDS = 1.0
+
+# --- Logging ----------------------------------------------------------------------------------
+
+#: Level of the application logger (``DEBUG``, ``INFO``, ``WARNING`` …).
+LOG_LEVEL = "INFO"
+#: Write one JSON line per request to the ``portal.request`` logger.
+LOG_REQUESTS = True
+
+# --- Shared catalogues ------------------------------------------------------------------------
+
+#: National code of the province whose communes are offered first in address pick-lists, and
+#: whose units the demo authority belongs to (22 = Quảng Ninh).
+HOME_PROVINCE_CODE = "22"
+
+#: First part of sector codes ``MX1X2-LV`` (TT01-20): the province's level-1 unit code in
+#: QCVN 102:2016 (H49 = Quảng Ninh).
+SECTOR_CODE_PREFIX = "H49"

@@ -1,0 +1,80 @@
+"""Error pages in the site layout; htmx requests get a small alert swapped into ``#flash``."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+
+from portal.extensions import db
+from portal.htmx import retarget, wants_fragment
+
+# Plain-language titles and advice for the errors a citizen may meet.
+MESSAGES = {
+    400: (_l("Yêu cầu không hợp lệ"), _l("Trang không hiểu được yêu cầu. Vui lòng thử lại.")),
+    403: (_l("Không có quyền truy cập"), _l("Bạn không có quyền xem trang này.")),
+    404: (
+        _l("Không tìm thấy trang"),
+        _l("Địa chỉ có thể đã thay đổi. Hãy tìm thủ tục bằng ô tìm kiếm hoặc về trang chủ."),
+    ),
+    405: (_l("Thao tác không được hỗ trợ"), _l("Trang này không nhận thao tác vừa gửi.")),
+    413: (
+        _l("Tệp quá lớn"),
+        _l("Dữ liệu gửi lên vượt quá giới hạn cho phép. Hãy chọn tệp nhỏ hơn rồi gửi lại."),
+    ),
+    429: (
+        _l("Quá nhiều yêu cầu"),
+        _l("Bạn đã thử quá nhiều lần. Vui lòng đợi một lúc rồi thử lại."),
+    ),
+    500: (
+        _l("Hệ thống đang gặp sự cố"),
+        _l("Lỗi không do bạn gây ra. Vui lòng thử lại sau ít phút."),
+    ),
+}
+
+
+CSRF_MESSAGE = (
+    _l("Trang đã mở quá lâu"),
+    _l("Vì an toàn, biểu mẫu chỉ gửi được trong phiên làm việc đã mở nó. Hãy tải lại trang "
+       "rồi gửi lại."),
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register one handler for every HTTP error and one for unexpected exceptions."""
+    app.register_error_handler(SecurityError, _handle_untrusted_host)
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(Exception, _handle_unexpected)
+
+
+def _handle_http_error(error: HTTPException) -> Response:
+    if error.code is None or error.code < 400:
+        return error  # redirects and the like pass through untouched
+    return _render_error(error.code)
+
+
+def _handle_untrusted_host(error: SecurityError) -> Response:
+    # The page layout builds absolute URLs from the host, which is exactly what is refused.
+    return Response("Bad Request: unknown host\n", status=400, mimetype="text/plain")
+
+
+def _handle_csrf_error(error: CSRFError) -> Response:
+    return _render_error(400, CSRF_MESSAGE)
+
+
+def _handle_unexpected(error: Exception) -> Response:
+    logging.getLogger("portal").exception("unhandled error on %s", request.path)
+    db.session.rollback()
+    return _render_error(InternalServerError.code)
+
+
+def _render_error(code: int, text: tuple | None = None) -> Response:
+    title, message = text or MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    if wants_fragment():
+        body = render_template("components/_alert.html", kind="error", message=message)
+        return retarget(make_response(body, code), "#flash")
+    page = render_template("errors/error.html", code=code, title=title, message=message)
+    return make_response(page, code)

@@ -1,0 +1,36 @@
+"""Typed SQLAlchemy models, one module per domain. Importing this package registers them all."""
+from portal.models.base import Base, TimestampMixin, utcnow
+from portal.models.catalog import (
+    Agency,
+    AgencyLevel,
+    ApplicantType,
+    Channel,
+    DossierComponent,
+    FeeItem,
+    FeeKind,
+    Field,
+    FormFile,
+    LegalBasis,
+    OnlineLevel,
+    Procedure,
+    ProcedureApplicant,
+    ProcedureChannel,
+    ProcedureStep,
+    TimeUnit,
+)
+from portal.models.reference import AdminUnit, CodeEntry, CodeList, UnitLevel
+from portal.models.content import ContentStatus, Faq, Guide, Notice, Official
+from portal.models.search import SearchDocument, SearchKind
+from portal.models.state import SiteState
+from portal.models.accounts import (
+    AuditEvent,
+    LoginThrottle,
+    MessageChannel,
+    OutboundMessage,
+    PendingForm,
+    PhoneCode,
+    Profile,
+    Role,
+    User,
+    UserRole,
+)

@@ -1,0 +1,1 @@
+"""Domain logic as typed functions over a SQLAlchemy Session. They never commit."""

@@ -1,0 +1,277 @@
+"""Accounts: registration, login, verification, passwords, deletion, staff.
+
+Rules for everything a stranger can try: the answer never tells whether an account exists
+(registration, login and reset give the same response and take the same time), and every
+change worth knowing about is in the audit log.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import Agency, PhoneCode, Profile, Role, User, UserRole, utcnow
+from portal.services import audit, messaging, throttle, tokens
+from portal.services.identity import email_key, identifier_kind, normalize_phone
+from portal.services.passwords import check_password, hash_password
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out, with a message for the user."""
+
+
+@dataclass
+class LoginResult:
+    """The outcome of a login attempt: the user, or how long to wait before trying again."""
+
+    user: User | None
+    wait_seconds: int = 0
+
+
+def find_by_identifier(session: Session, identifier: str) -> User | None:
+    """The live account an e-mail address, mobile number or ID number refers to."""
+    kind = identifier_kind(identifier)
+    if kind == "email":
+        email = email_key(identifier)
+        query = select(User).where(User.email == email) if email else None
+    elif kind == "id_number":
+        digits = "".join(ch for ch in identifier if ch.isdigit())
+        query = select(User).join(Profile).where(Profile.id_number == digits)
+    else:
+        phone = normalize_phone(identifier)
+        query = select(User).where(User.phone == phone) if phone else None
+    if query is None:
+        return None
+    return session.scalar(query.where(User.deleted_at.is_(None)))
+
+
+def register(session: Session, *, email: str | None, phone: str | None, password: str,
+             display_name: str, address: str | None) -> User | None:
+    """Create a citizen account and send the verification; None if the e-mail or phone is taken.
+
+    When taken, the owner is told by e-mail (someone tried to register with their address), so
+    the person registering sees the same page either way.
+    """
+    existing = [user for user in (
+        find_by_identifier(session, email) if email else None,
+        find_by_identifier(session, phone) if phone else None,
+    ) if user]
+    if existing:
+        for user in existing:
+            if user.email:
+                messaging.queue_email(session, user.email, "already_registered",
+                                      user=user, login_url=url_for("account.login",
+                                                                   _external=True))
+        return None
+    user = User(email=email, phone=phone, password_hash=hash_password(password),
+                display_name=display_name, role_rows=[UserRole(role=Role.CITIZEN)])
+    user.profile = Profile(full_name=display_name or None, contact_email=email,
+                           contact_phone=phone)
+    session.add(user)
+    session.flush()
+    audit.record(session, audit.REGISTER, actor=user, address=address,
+                 object_type="user", object_id=user.id)
+    send_verification(session, user)
+    return user
+
+
+def send_verification(session: Session, user: User) -> None:
+    """Send a verification link by e-mail, or a code by SMS for phone-only accounts."""
+    if user.email and not user.email_verified_at:
+        link = url_for("account.verify_email", token=tokens.make(tokens.VERIFY_EMAIL, user),
+                       _external=True)
+        messaging.queue_email(session, user.email, "verify_email", user=user, link=link)
+    elif user.phone and not user.phone_verified_at:
+        code = f"{secrets.randbelow(10**6):06d}"
+        row = session.get(PhoneCode, user.id) or PhoneCode(user_id=user.id)
+        row.code_hash = hash_password(code)
+        row.expires_at = utcnow() + timedelta(minutes=15)
+        row.attempts = 0
+        session.add(row)
+        messaging.queue_sms(session, user.phone,
+                            f"Ma xac nhan Cong DVC: {code} (hieu luc 15 phut)")
+
+
+def verify_email(session: Session, token: str) -> User:
+    """Mark the e-mail of the token's account as verified."""
+    user = _user_for_token(session, tokens.VERIFY_EMAIL, token,
+                           current_app.config["VERIFY_TOKEN_MAX_AGE"])
+    if not user.email_verified_at:
+        user.email_verified_at = utcnow()
+        audit.record(session, audit.EMAIL_VERIFIED, actor=user, object_type="user",
+                     object_id=user.id)
+    return user
+
+
+def verify_phone(session: Session, user: User, code: str) -> bool:
+    """Check a code sent by SMS (5 tries per code)."""
+    row = session.get(PhoneCode, user.id)
+    if row is None or row.expires_at < utcnow() or row.attempts >= 5:
+        return False
+    row.attempts += 1
+    if not check_password(row.code_hash, code.strip()):
+        return False
+    user.phone_verified_at = utcnow()
+    session.delete(row)
+    audit.record(session, audit.PHONE_VERIFIED, actor=user, object_type="user", object_id=user.id)
+    return True
+
+
+def authenticate(session: Session, identifier: str, password: str,
+                 address: str | None) -> LoginResult:
+    """Check a login. Throttled per identifier and per address; every outcome is audited."""
+    keys = [throttle.key("id", identifier), throttle.key("ip", address or "")]
+    wait = throttle.wait_seconds(session, keys)
+    if wait:
+        audit.record(session, audit.LOGIN_THROTTLED, address=address,
+                     identifier_kind=identifier_kind(identifier), wait_seconds=wait)
+        return LoginResult(None, wait)
+    user = find_by_identifier(session, identifier)
+    # The password is checked even without an account, so both cost the same time.
+    valid = check_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.is_active:
+        throttle.record_failure(session, keys)
+        audit.record(session, audit.LOGIN_FAILED, actor=user, address=address,
+                     identifier_kind=identifier_kind(identifier))
+        return LoginResult(None)
+    throttle.clear(session, keys[:1])
+    user.last_login_at = utcnow()
+    audit.record(session, audit.LOGIN, actor=user, address=address)
+    return LoginResult(user)
+
+
+def request_password_reset(session: Session, identifier: str, address: str | None) -> None:
+    """E-mail a reset link if the account exists and has an e-mail (silently otherwise)."""
+    user = find_by_identifier(session, identifier)
+    if user is None or not user.email:
+        return
+    link = url_for("account.reset_password", token=tokens.make(tokens.RESET_PASSWORD, user),
+                   _external=True)
+    messaging.queue_email(session, user.email, "reset_password", user=user, link=link,
+                          minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60)
+    audit.record(session, audit.PASSWORD_RESET_REQUESTED, actor=user, address=address)
+
+
+def reset_password(session: Session, token: str, new_password: str,
+                   address: str | None) -> User:
+    """Set a new password from a reset link; the link then stops working (single use)."""
+    user = check_reset_token(session, token)
+    _set_password(user, new_password)
+    if user.email and not user.email_verified_at:
+        user.email_verified_at = utcnow()  # the link reached that mailbox
+    audit.record(session, audit.PASSWORD_RESET, actor=user, address=address)
+    return user
+
+
+def check_reset_token(session: Session, token: str) -> User:
+    """The account a reset link is for, or :class:`tokens.InvalidToken`."""
+    return _user_for_token(session, tokens.RESET_PASSWORD, token,
+                           current_app.config["RESET_TOKEN_MAX_AGE"])
+
+
+def _user_for_token(session: Session, purpose: str, token: str, max_age: int) -> User:
+    """The live account a token was made for, if the account has not changed since."""
+    user_id, fingerprint = tokens.read(purpose, token, max_age)
+    user = session.get(User, user_id)
+    if user is None or user.deleted_at or tokens.fingerprint(user) != fingerprint:
+        raise tokens.InvalidToken("used or stale token")
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str,
+                    address: str | None) -> None:
+    """Change a password, ending the user's other sessions."""
+    if not check_password(user.password_hash, current):
+        raise AccountError("wrong-password")
+    _set_password(user, new)
+    audit.record(session, audit.PASSWORD_CHANGED, actor=user, address=address)
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.session_version += 1  # every other session ends
+
+
+def end_all_sessions(session: Session, user: User, address: str | None) -> None:
+    """Log the user out everywhere (this session included)."""
+    user.session_version += 1
+    audit.record(session, audit.LOGOUT_EVERYWHERE, actor=user, address=address)
+
+
+def delete_account(session: Session, user: User, password: str, address: str | None) -> None:
+    """Delete an account: identifiers, password and profile go; the row and audit stay.
+
+    The row stays (anonymised) so that dossiers already submitted, which the law requires the
+    authority to keep, still point at their applicant record.
+    """
+    if not check_password(user.password_hash, password):
+        raise AccountError("wrong-password")
+    audit.record(session, audit.ACCOUNT_DELETED, actor=user, address=address,
+                 object_type="user", object_id=user.id)
+    user.email = user.phone = user.password_hash = None
+    user.display_name = ""
+    user.deleted_at = utcnow()
+    user.active = False
+    user.session_version += 1
+    user.profile = None
+    session.flush()
+
+
+# --- Staff ---------------------------------------------------------------------------------
+
+
+def agency_subtree_ids(session: Session, agency: Agency | None) -> set[int]:
+    """Ids of ``agency`` and every unit below it."""
+    if agency is None:
+        return set()
+    children: dict[int | None, list[int]] = {}
+    for agency_id, parent_id in session.execute(select(Agency.id, Agency.parent_id)):
+        children.setdefault(parent_id, []).append(agency_id)
+    found, stack = set(), [agency.id]
+    while stack:
+        current = stack.pop()
+        found.add(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def create_staff(session: Session, actor: User | None, *, email: str, display_name: str,
+                 roles: set[Role], agency: Agency | None, password: str | None = None,
+                 address: str | None = None) -> User:
+    """Create a staff account; without a password, the person sets one from an e-mailed link."""
+    if find_by_identifier(session, email):
+        raise AccountError("email-taken")
+    user = User(email=email, display_name=display_name, agency=agency,
+                password_hash=hash_password(password) if password else None,
+                email_verified_at=utcnow(),
+                role_rows=[UserRole(role=role) for role in sorted(roles)])
+    session.add(user)
+    session.flush()
+    audit.record(session, audit.STAFF_CREATED, actor=actor, address=address,
+                 object_type="user", object_id=user.id, roles=sorted(r.value for r in roles),
+                 agency=agency.code if agency else None)
+    if password is None:
+        link = url_for("account.reset_password",
+                       token=tokens.make(tokens.RESET_PASSWORD, user), _external=True)
+        messaging.queue_email(session, email, "staff_welcome", user=user, link=link,
+                              minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60)
+    return user
+
+
+def set_roles(session: Session, actor: User, user: User, roles: set[Role],
+              agency: Agency | None, active: bool, address: str | None) -> None:
+    """Change a staff account's roles, agency and state; audited; ends its sessions."""
+    before = (sorted(r.value for r in user.roles), user.agency_id, user.active)
+    user.role_rows = [UserRole(role=role) for role in sorted(roles)]
+    user.agency = agency
+    user.active = active
+    after = (sorted(r.value for r in roles), agency.id if agency else None, active)
+    if before != after:
+        user.session_version += 1  # new rights take effect at the next login
+        audit.record(session, audit.ROLES_CHANGED, actor=actor, address=address,
+                     object_type="user", object_id=user.id, before=before[0],
+                     after=after[0], agency=agency.code if agency else None, active=active)
