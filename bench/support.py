@@ -1,0 +1,122 @@
+"""Shared pieces of the benchmarks: seeded databases, a generated catalogue, servers."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = ("cấp", "đổi", "gia hạn", "xác nhận", "đăng ký", "thay đổi", "bổ sung", "hỗ trợ",
+         "giấy phép", "chứng nhận", "hộ tịch", "đất đai", "xây dựng", "kinh doanh", "nuôi trồng",
+         "thủy sản", "lâm nghiệp", "giáo dục", "y tế", "văn hóa", "thể thao", "du lịch",
+         "môi trường", "tài nguyên", "nước", "giao thông", "đường bộ", "công thương", "lao động",
+         "việc làm", "người có công", "bảo trợ", "trẻ em", "gia đình", "dân tộc", "tôn giáo")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_instance(folder: Path, extra_procedures: int = 0) -> Path:
+    """Migrate and seed the demo into ``folder``; add generated procedures if asked."""
+    from portal import create_app
+    from portal.extensions import alembic, db
+    from portal.services import demo
+    from portal.services.catalog_io import import_procedures
+
+    app = create_app({"INSTANCE_PATH": str(folder), "DEMO_MODE": True, "LOG_REQUESTS": False})
+    with app.app_context():
+        alembic.upgrade()
+        demo.seed(db.session)
+        db.session.commit()
+        if extra_procedures:
+            report = import_procedures(db.session, generated_records(extra_procedures),
+                                       publish=True)
+            assert report.ok, report.failed[:3]
+            db.session.commit()
+        for engine in db.engines.values():
+            engine.dispose()
+    return folder
+
+
+def generated_records(count: int, seed: int = 7) -> list[dict]:
+    """``count`` varied procedures built from the demo records (codes 9.000000 …)."""
+    rng = random.Random(seed)
+    base = json.loads((ROOT / "portal" / "data" / "demo" / "procedures.json").read_text("utf-8"))
+    records = []
+    for i in range(count):
+        record = dict(base[i % len(base)])
+        record["code"] = f"9.{i:06d}"
+        record["name"] = f"{record['name']} – {' '.join(rng.sample(WORDS, 3))} ({i})"
+        records.append(record)
+    return records
+
+
+@contextmanager
+def live_app(instance: Path):
+    """The portal served by Werkzeug in a thread (for browser measurements)."""
+    import logging
+
+    from werkzeug.serving import make_server
+
+    from portal import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = create_app({"INSTANCE_PATH": str(instance), "LOG_REQUESTS": False})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@contextmanager
+def gunicorn(app_spec: str, instance: Path | None = None, workers: int = 2):
+    """Serve ``app_spec`` with gunicorn (project settings, ``workers`` workers)."""
+    port = free_port()
+    env = dict(os.environ, PORTAL_BIND=f"127.0.0.1:{port}", PORTAL_WORKERS=str(workers),
+               PORTAL_LOG_REQUESTS="false", PYTHONPATH=str(ROOT))
+    if instance:
+        env["PORTAL_INSTANCE_PATH"] = str(instance)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+         "--error-logfile", "/dev/null", app_spec],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield url, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (children of the master), in MB."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        kb = next(int(line.split()[1]) for line in status.splitlines()
+                  if line.startswith("VmRSS:"))
+        sizes.append(kb / 1024)
+    return sizes
