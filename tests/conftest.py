@@ -13,7 +13,6 @@ The ``app`` fixture runs each test once per available backend.
 """
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import uuid
@@ -68,10 +67,6 @@ def prepare_database(url: str, instance: Path) -> None:
 
 
 def _dispose(app) -> None:
-    # Collect a finished test's cyclic garbage first (tracebacks keep frames, frames keep
-    # connections) so every connection is back in its pool and closed here, not by a later
-    # garbage collection after its database has been dropped (a ResourceWarning then).
-    gc.collect()
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose()
