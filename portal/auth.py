@@ -13,7 +13,17 @@ from __future__ import annotations
 import time
 from functools import wraps
 
-from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.datastructures import MultiDict
@@ -50,7 +60,7 @@ def load_user(user_id: str) -> User | None:
 
 def log_in(user: User, remember: bool = False) -> None:
     """Start a login for ``user`` (a fresh session id guards against fixation)."""
-    kept = {key: session[key] for key in (PENDING_KEY, "lang") if key in session}
+    kept = {key: session[key] for key in (PENDING_KEY, "lang", "drafts") if key in session}
     session.clear()
     session.update(kept)
     session.permanent = True
@@ -129,7 +139,8 @@ def client_address() -> str | None:
 
 
 def _session_context() -> dict:
-    if not current_user.is_authenticated:
+    # Templates rendered outside a request (e-mail from a CLI job) have no current user.
+    if not has_request_context() or not current_user.is_authenticated:
         return {"session_timeout": None}
     config = current_app.config
     return {"session_timeout": {

@@ -38,6 +38,7 @@ from portal.models import (
     FeeItem,
     Field,
     FormFile,
+    FormSpec,
     Guide,
     LegalBasis,
     Notice,
@@ -57,8 +58,8 @@ CACHEABLE = {
 SEARCH_ARGS = ("q", "tu-khoa")
 HX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 PUBLIC_CONTENT = (Procedure, ProcedureStep, DossierComponent, FeeItem, LegalBasis,
-                  ProcedureChannel, FormFile, ProcedureApplicant, Field, Agency, Guide, Faq,
-                  Notice, Official)
+                  ProcedureChannel, FormFile, FormSpec, ProcedureApplicant, Field, Agency, Guide,
+                  Faq, Notice, Official)
 CONTENT_KEY = "content"
 STORABLE = "portal.page_cache.storable"
 

@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask catalog``, ``flask reference``, ``flask seed-demo``.
+"""Command-line tools: ``flask catalog``, ``reference``, ``forms``, ``drafts``, ``seed-demo``.
 
 Commands call the same service functions as the views and commit once at the end.
 """
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Agency, Role
-from portal.services import accounts, catalog_io, demo, messaging, reference, search
+from portal.services import accounts, catalog_io, demo, drafts, messaging, reference, search
 from portal.services.identity import normalize_email
 from portal.services.passwords import password_problems
 
@@ -22,6 +22,8 @@ catalog_cli = AppGroup("catalog", help="Import and export the procedure catalogu
 search_cli = AppGroup("search", help="The full-text search index.")
 users_cli = AppGroup("users", help="Accounts.")
 messages_cli = AppGroup("messages", help="Outgoing e-mail and SMS.")
+forms_cli = AppGroup("forms", help="Interactive e-forms (portal/data/forms/*.json).")
+drafts_cli = AppGroup("drafts", help="Citizens' drafts.")
 reference_cli = AppGroup("reference", help="Shared catalogues: administrative units, ethnic "
                          "groups, nationalities, genders, identity documents.")
 
@@ -141,6 +143,23 @@ def messages_send() -> None:
     click.echo(f"sent {sent} messages")
 
 
+@forms_cli.command("load")
+def forms_load() -> None:
+    """Store the e-forms of portal/data/forms for the procedures of the catalogue."""
+    counts = drafts.load_form_specs(db.session)
+    db.session.commit()
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@drafts_cli.command("housekeeping")
+def drafts_housekeeping() -> None:
+    """Warn owners of drafts about to expire, delete expired drafts (run daily)."""
+    warned, deleted = drafts.housekeeping(db.session)
+    db.session.commit()
+    sent = messaging.deliver_pending(db.session, limit=1000)
+    click.echo(f"{warned} owners warned, {deleted} expired drafts deleted, {sent} messages sent")
+
+
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when procedures already exist.")
 @with_appcontext
@@ -176,4 +195,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(messages_cli)
+    app.cli.add_command(forms_cli)
+    app.cli.add_command(drafts_cli)
     app.cli.add_command(seed_demo)

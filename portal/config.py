@@ -108,6 +108,16 @@ RATELIMIT_LOGIN = "20 per minute;200 per day"
 RATELIMIT_REGISTER = "10 per hour"
 RATELIMIT_RESET = "10 per hour"
 RATELIMIT_LOOKUP = "30 per minute"
+#: Autosaves and field checks of the e-forms, per address (a fast typist makes ~1 per second).
+RATELIMIT_EFORM = "240 per minute"
+#: E-mailing a draft's link, per address.
+RATELIMIT_DRAFT_LINK = "5 per hour"
+
+# --- E-forms and drafts ---------------------------------------------------------------------
+#: A draft is deleted this many days after its last save.
+DRAFT_LIFETIME_DAYS = 90
+#: Its owner is e-mailed this many days before (``flask drafts housekeeping``, run daily).
+DRAFT_WARNING_DAYS = 14
 
 # --- E-mail -------------------------------------------------------------------------------
 

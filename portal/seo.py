@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from portal.models import Channel, FeeKind, Procedure
+from portal.extensions import db
+from portal.models import Channel, FeeKind, FormSpec, Procedure
 
 CHANNEL_NAMES = {
     Channel.IN_PERSON: _l("Trực tiếp"),
@@ -41,11 +43,17 @@ def canonical_url(lang: str | None = None) -> str:
 
 def online_start_url(procedure: Procedure) -> str | None:
     """Where to start the online application, when the service and this portal allow it."""
-    if "applications.new" not in current_app.view_functions:
-        return None
     if Channel.ONLINE not in procedure.channel_codes or procedure.online_level is None:
         return None
-    return url_for("applications.new", code=procedure.code)
+    if not has_eform(procedure):
+        return None  # no interactive form yet: the page says how to apply otherwise
+    return url_for("applications.start", code=procedure.code)
+
+
+def has_eform(procedure: Procedure) -> bool:
+    """Whether the procedure's form exists as an e-form (then also as .docx and .pdf)."""
+    return db.session.scalar(
+        select(FormSpec.id).where(FormSpec.procedure_id == procedure.id)) is not None
 
 
 def procedure_json_ld(procedure: Procedure) -> dict:

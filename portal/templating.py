@@ -162,6 +162,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(nav_items)
     app.add_template_global(processing_summary)
     for helper in (seo.channel_name, seo.fee_kind_name, seo.canonical_url, seo.online_start_url,
+                   seo.has_eform,
                    seo.procedure_json_ld, seo.faq_json_ld):
         app.add_template_global(helper)
     app.add_template_global(wants_fragment)

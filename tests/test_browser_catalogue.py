@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -138,7 +139,7 @@ def test_procedure_page_prints_without_navigation(open_page):
     assert not page.locator(".portal-actions").is_visible()
     assert page.locator("h1").is_visible()
     page.emulate_media(media="screen")
-    assert page.get_by_role("button", name="In trang này").is_visible()  # shown with JS
+    expect(page.get_by_role("button", name="In trang này")).to_be_visible()  # shown with JS
 
 
 def test_downloads_download_with_javascript_on(open_page, tmp_path):

@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.about import bp as about_bp
     from portal.blueprints.account import bp as account_bp
     from portal.blueprints.admin import bp as admin_bp
+    from portal.blueprints.applications import bp as applications_bp
     from portal.blueprints.catalog import bp as catalog_bp
     from portal.blueprints.faq import bp as faq_bp
     from portal.blueprints.guides import bp as guides_bp
@@ -17,5 +18,5 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.site import bp as site_bp
 
     for blueprint in (home_bp, catalog_bp, search_bp, guides_bp, faq_bp, about_bp, account_bp,
-                      admin_bp, site_bp):
+                      admin_bp, applications_bp, site_bp):
         app.register_blueprint(blueprint)

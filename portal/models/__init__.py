@@ -34,3 +34,4 @@ from portal.models.accounts import (
     User,
     UserRole,
 )
+from portal.models.forms import Draft, FormSpec

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal.models import Agency, PhoneCode, Profile, Role, User, UserRole, utcnow
+from portal.models import Agency, Draft, PhoneCode, Profile, Role, User, UserRole, utcnow
 from portal.services import audit, messaging, throttle, tokens
 from portal.services.identity import email_key, identifier_kind, normalize_phone
 from portal.services.passwords import check_password, hash_password
@@ -218,6 +218,7 @@ def delete_account(session: Session, user: User, password: str, address: str | N
     user.active = False
     user.session_version += 1
     user.profile = None
+    session.execute(delete(Draft).where(Draft.user_id == user.id))  # drafts were never filed
     session.flush()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models import Agency, AgencyLevel, Procedure
-from portal.services import reference
+from portal.services import drafts, reference
 from portal.services.catalog_io import ImportReport, import_procedures
 from portal.text import fold, slugify
 
@@ -102,6 +102,7 @@ def seed(session: Session) -> DemoReport:
     from portal.services.demo_content import seed_content
 
     content = seed_content(session)
+    content["forms"] = sum(drafts.load_form_specs(session).values())
     ensure_demo_accounts(session, agencies)
     return DemoReport(len(agencies), report, reference_loaded, content)
 
