@@ -73,7 +73,7 @@ def live_app(instance: Path):
     from portal import create_app
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_app({"INSTANCE_PATH": str(instance), "LOG_REQUESTS": False})
+    app = create_app({"INSTANCE_PATH": str(instance), "LOG_REQUESTS": False, "DEMO_MODE": True})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -88,7 +88,9 @@ def gunicorn(app_spec: str, instance: Path | None = None, workers: int = 2):
     """Serve ``app_spec`` with gunicorn (project settings, ``workers`` workers)."""
     port = free_port()
     env = dict(os.environ, PORTAL_BIND=f"127.0.0.1:{port}", PORTAL_WORKERS=str(workers),
-               PORTAL_LOG_REQUESTS="false", PYTHONPATH=str(ROOT))
+               PORTAL_LOG_REQUESTS="false", PYTHONPATH=str(ROOT),
+               # The instances hold the demo data and accounts, which only demo mode serves.
+               PORTAL_DEMO_MODE="true")
     if instance:
         env["PORTAL_INSTANCE_PATH"] = str(instance)
     process = subprocess.Popen(

@@ -1,7 +1,7 @@
 """What search engines read: JSON-LD (schema.org), canonical URLs, the sitemap (TT32-11.2b-2)."""
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -51,9 +51,13 @@ def online_start_url(procedure: Procedure) -> str | None:
 
 
 def has_eform(procedure: Procedure) -> bool:
-    """Whether the procedure's form exists as an e-form (then also as .docx and .pdf)."""
-    return db.session.scalar(
-        select(FormSpec.id).where(FormSpec.procedure_id == procedure.id)) is not None
+    """Whether the procedure's form exists as an e-form (then also as .docx and .pdf);
+    asked once per request."""
+    known = g.setdefault("eform_procedures", {})
+    if procedure.id not in known:
+        known[procedure.id] = db.session.scalar(
+            select(FormSpec.id).where(FormSpec.procedure_id == procedure.id)) is not None
+    return known[procedure.id]
 
 
 def procedure_json_ld(procedure: Procedure) -> dict:

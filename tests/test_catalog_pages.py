@@ -213,13 +213,12 @@ def test_forms_can_be_downloaded(client, demo, session):
     assert client.get("/thu-tuc/1.001193/bieu-mau/999999").status_code == 404
 
 
-def test_no_call_to_action_while_online_submission_is_not_available(client, demo):
-    assert "Nộp hồ sơ trực tuyến</a>" not in client.get("/thu-tuc/1.001193").get_data(True)
+def test_no_call_to_action_where_the_procedure_has_no_e_form_yet(client, demo):
+    """Provided online, but its form is not an e-form here yet: no button to nowhere."""
+    assert "Nộp hồ sơ trực tuyến</a>" not in client.get("/thu-tuc/2.000635").get_data(True)
 
 
-def test_online_call_to_action_appears_where_the_service_allows_it(app, demo):
-    app.add_url_rule("/nop-ho-so/<code>", "applications.new", lambda code: code)
-    client = app.test_client()
+def test_online_call_to_action_appears_where_the_service_allows_it(client, demo):
     html = client.get("/thu-tuc/1.001193").get_data(as_text=True)
     assert 'href="/nop-ho-so/1.001193">Nộp hồ sơ trực tuyến</a>' in html
     # Not offered where the service is not provided online.
