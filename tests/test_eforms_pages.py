@@ -117,6 +117,24 @@ def test_a_wrong_cccd_gets_an_inline_error_as_fragment_and_page(client, demo, va
     assert message in html and f'value="{value}"' in html
 
 
+def test_field_check_and_commune_list_without_htmx_give_the_whole_page(client, demo, app):
+    path = _start(client)
+    page = client.post(f"{path}/kiem-tra?phan=nguoi-yeu-cau&truong=nyc_dien_thoai_khong_co")
+    assert page.status_code == 404
+    page = client.post(f"{path}/kiem-tra?phan=nguoi-yeu-cau&truong=nyc_ho_ten",
+                       data={"nyc_ho_ten": ""})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "<html" in html and "Hãy nhập họ, chữ đệm, tên" in html
+    with app.app_context():
+        from portal.services import profiles
+        province = profiles.provinces(db.session)[0]
+    html = client.get(f"{path}/xa?phan=nguoi-yeu-cau&truong=nyc_noi_cu_tru"
+                      f"&nyc_noi_cu_tru-tinh={province.id}").get_data(as_text=True)
+    assert "<html" in html
+    options = re.search(r'name="nyc_noi_cu_tru-xa">(.*?)</select>', html, re.S).group(1)
+    assert options.count("<option") > 5
+
+
 def test_a_valid_field_is_normalised_and_the_error_goes(client, demo):
     path = _start(client)
     data = {"nyc_loai_giay_to": "CCCD", "nyc_so_dinh_danh": "022 190 012 345",

@@ -6,7 +6,7 @@ A form specification (``portal/data/forms/<procedure code>.json``, stored in
 ``name``, ``type``, ``label``, ``hint`` (shown under the label), ``help`` and ``example``
 (the "Hướng dẫn" disclosure), ``required``, ``max_length``, ``min``/``max``, ``past`` (dates),
 ``options`` (radios, checkboxes, select), ``source`` (catalogue: gender, ethnicity,
-nationality, id_document, province, commune), ``province_field`` (commune), ``autofill``
+nationality, id_document, province), ``autofill``
 (``profile.*`` or ``applicant.*``), ``show_if`` (``{"field": f, "equals": v}`` or
 ``{"field": f, "in": [..]}``), ``birth_date_field``/``gender_field`` (cccd), and for
 ``group``: ``item_label``, ``min``, ``max``, ``fields``.
@@ -39,7 +39,9 @@ from portal.services.identity import cccd_problems, normalize_email, normalize_p
 FIELD_TYPES = frozenset(
     "text textarea number money date radios checkboxes select catalogue cccd phone email "
     "tax_code address yesno declaration group".split())
-SOURCES = frozenset("gender ethnicity nationality id_document province commune".split())
+#: Shared catalogues a ``catalogue`` field picks from. A commune is always chosen inside an
+#: ``address`` field, whose commune list follows its province (with and without JavaScript).
+SOURCES = frozenset("gender ethnicity nationality id_document province".split())
 DATE_PARTS = ("ngay", "thang", "nam")
 ADDRESS_PARTS = ("duong", "tinh", "xa")
 YES, NO = "co", "khong"
@@ -74,7 +76,6 @@ class Field:
     past: bool = False
     options: tuple[tuple[str, str], ...] = ()
     source: str = ""
-    province_field: str = ""
     autofill: str = ""
     show_if: tuple[str, tuple[str, ...]] | None = None
     birth_date_field: str = ""
@@ -196,7 +197,6 @@ def _parse_fields(raw_fields: list, where: str, names: dict[str, Field], problem
             required=bool(raw.get("required")) or kind == "declaration",
             max_length=raw.get("max_length"), min=raw.get("min"), max=raw.get("max"),
             past=bool(raw.get("past")), options=options, source=source,
-            province_field=str(raw.get("province_field", "")),
             autofill=str(raw.get("autofill", "")), show_if=show_if,
             birth_date_field=str(raw.get("birth_date_field", "")),
             gender_field=str(raw.get("gender_field", "")),
@@ -220,7 +220,7 @@ def _field_problems(raw: dict, at: str, scope: dict[str, Field]) -> list[str]:
     if raw.get("show_if") and raw["show_if"].get("field") not in scope:
         problems.append(f"{at}: show_if refers to {raw['show_if'].get('field')!r}, "
                         "not an earlier field")
-    for ref in ("birth_date_field", "gender_field", "province_field"):
+    for ref in ("birth_date_field", "gender_field"):
         if raw.get(ref) and raw[ref] not in scope:
             problems.append(f"{at}: {ref} {raw[ref]!r} is not an earlier field")
     return problems
@@ -507,8 +507,7 @@ def field_options(spec: Spec, inst: Instance, data: dict,
     f = inst.field
     if f.type != "catalogue":
         return list(f.options)
-    province = _scalar(data, inst.prefix + f.province_field) if f.province_field else ""
-    return options(f.source, province)
+    return options(f.source, "")
 
 
 def _check_cccd(spec, inst, data, options, today) -> Result:

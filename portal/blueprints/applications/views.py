@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from portal.blueprints.applications import pages
 from portal.extensions import db, limiter, login_manager
-from portal.htmx import render
+from portal.htmx import render, wants_fragment
 from portal.models import Draft, Procedure, utcnow
 from portal.services import drafts, eforms, form_documents, messaging
 from portal.services.files import DOCX
@@ -285,6 +285,9 @@ def check_field(token: str):
     result = eforms.check(spec, inst, data, options)
     shown = {**data, **result.values}
     errors = {key: result.error} if result.error else {}
+    if not wants_fragment():  # without htmx: the whole page, that field checked
+        return _page(draft, token, spec, section, shown, errors, options,
+                     status=422 if errors else 200)
     views = pages.section_views(spec, section, shown, errors, options)
     return render("applications/_field.html", view=pages.find_view(views, key),
                   token=token, section=section, communes_of=_communes_of(options))
@@ -303,6 +306,8 @@ def communes(token: str):
     if inst is None:
         abort(404)
     options = drafts.options_fn(db.session)
+    if not wants_fragment():  # without htmx: the page, with this province's communes
+        return _page(draft, token, spec, section, data, {}, options)
     view = pages.field_view(spec, inst, data, {}, options)
     return render("applications/_communes.html", view=view,
                   communes=options("commune", view.part("tinh")))
