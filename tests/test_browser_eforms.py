@@ -205,3 +205,29 @@ def test_review_page_on_desktop(open_page, axe_violations, screenshot):
     expect(page.locator("main")).to_contain_text("Hà Văn Sơn")
     assert axe_violations(page) == []
     screenshot(page, "review-desktop")
+
+
+def test_a_draft_survives_an_expired_login(open_page, live_server):
+    """Typed after the login ended: kept on the device, saved once the person logs in again."""
+    page = open_page("/")
+    page.goto("/tai-khoan/dang-nhap")
+    page.get_by_label("Thư điện tử, số điện thoại hoặc số định danh cá nhân").fill(
+        "congdan@demo.local")
+    page.locator("#password").fill("Demo@12345")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+    _start(page)
+    draft_url = page.url
+    page.context.clear_cookies()  # the login ends (idle timeout, another device logged out)
+    page.get_by_label(re.compile("Họ, chữ đệm, tên người yêu cầu")).fill("Sau khi hết phiên")
+    status = page.locator("#autosave-status")
+    expect(status).to_contain_text("Đã lưu trên máy này", timeout=10000)
+    expect(status.get_by_role("link", name="Đăng nhập lại")).to_be_visible()
+    status.get_by_role("link", name="Đăng nhập lại").click()
+    page.get_by_label("Thư điện tử, số điện thoại hoặc số định danh cá nhân").fill(
+        "congdan@demo.local")
+    page.locator("#password").fill("Demo@12345")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page).to_have_url(re.compile(re.escape(draft_url.split("?")[0])))
+    expect(status).to_contain_text("Đã lưu trên hệ thống", timeout=10000)
+    assert _draft(live_server).data["nyc_ho_ten"] == "Sau khi hết phiên"
