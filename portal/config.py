@@ -37,6 +37,11 @@ OFFICE_HOURS = (("07:00", "11:30"), ("13:30", "17:00"))
 WORKING_WEEKDAYS = (0, 1, 2, 3, 4)
 #: Dossiers received after this time count from the next working day (same-day procedures).
 SAME_DAY_CUTOFF = "15:00"
+#: Local decisions on top of the national calendar (ISO dates): extra days off, and days
+#: worked in exchange (the Government's swapped Saturdays are already known). In the
+#: environment, a JSON list: PORTAL_EXTRA_DAYS_OFF='["2026-12-31"]'.
+EXTRA_DAYS_OFF: tuple[str, ...] = ()
+EXTRA_WORKING_DAYS: tuple[str, ...] = ()
 
 # --- Database ---------------------------------------------------------------------------------
 
