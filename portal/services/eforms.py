@@ -34,7 +34,13 @@ from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
 
-from portal.services.identity import cccd_problems, normalize_email, normalize_phone
+from portal.services.identity import (
+    cccd_problems,
+    email_problems,
+    normalize_email,
+    normalize_phone,
+    phone_problems,
+)
 
 FIELD_TYPES = frozenset(
     "text textarea number money date radios checkboxes select catalogue cccd phone email "
@@ -523,28 +529,21 @@ def _check_cccd(spec, inst, data, options, today) -> Result:
     return Result(problems[0] if problems else None, {inst.key: shown})
 
 
-def _check_phone(spec, inst, data, options, today) -> Result:
-    f = inst.field
-    raw = clean_text(_scalar(data, inst.key))
-    if not raw:
-        return Result(_missing(f) if f.required else None, {inst.key: ""})
-    number = normalize_phone(raw)
-    if number is None:
-        return Result(str(_l("Nhập số điện thoại di động Việt Nam gồm 10 chữ số, ví dụ "
-                             "0912 345 678.")), {inst.key: raw})
-    return Result(None, {inst.key: number})
+def _normalising(normalize: Callable[[str], str | None], problem: Callable[[str], str]):
+    """The rule of a value with one normal form: empty, wrong (what was typed is kept, with
+    ``problem``'s message) or stored normalised."""
 
+    def rule(spec, inst, data, options, today) -> Result:
+        f = inst.field
+        raw = clean_text(_scalar(data, inst.key))
+        if not raw:
+            return Result(_missing(f) if f.required else None, {inst.key: ""})
+        value = normalize(raw)
+        if value is None:
+            return Result(problem(raw), {inst.key: raw})
+        return Result(None, {inst.key: value})
 
-def _check_email(spec, inst, data, options, today) -> Result:
-    f = inst.field
-    raw = clean_text(_scalar(data, inst.key))
-    if not raw:
-        return Result(_missing(f) if f.required else None, {inst.key: ""})
-    address = normalize_email(raw)
-    if address is None:
-        return Result(str(_l("Nhập địa chỉ thư điện tử đúng dạng, ví dụ ten@example.com.")),
-                      {inst.key: raw})
-    return Result(None, {inst.key: address})
+    return rule
 
 
 def normalize_tax_code(raw: str) -> str | None:
@@ -560,17 +559,9 @@ def normalize_tax_code(raw: str) -> str | None:
     return None
 
 
-def _check_tax_code(spec, inst, data, options, today) -> Result:
-    f = inst.field
-    raw = clean_text(_scalar(data, inst.key))
-    if not raw:
-        return Result(_missing(f) if f.required else None, {inst.key: ""})
-    code = normalize_tax_code(raw)
-    if code is None:
-        return Result(str(_l("Mã số thuế gồm 10 chữ số (đơn vị phụ thuộc: thêm 3 chữ số, ví dụ "
-                             "0101234567-001), hoặc số định danh cá nhân 12 chữ số.")),
-                      {inst.key: raw})
-    return Result(None, {inst.key: code})
+def _tax_code_problem(raw: str) -> str:
+    return str(_l("Mã số thuế gồm 10 chữ số (đơn vị phụ thuộc: thêm 3 chữ số, ví dụ "
+                  "0101234567-001), hoặc số định danh cá nhân 12 chữ số."))
 
 
 def _check_address(spec, inst, data, options, today) -> Result:
@@ -600,7 +591,9 @@ _RULES = {
     "money": _check_money, "date": _check_date, "radios": _check_choice,
     "select": _check_choice, "catalogue": _check_choice, "yesno": _check_choice,
     "checkboxes": _check_checkboxes, "declaration": _check_declaration, "cccd": _check_cccd,
-    "phone": _check_phone, "email": _check_email, "tax_code": _check_tax_code,
+    "phone": _normalising(normalize_phone, lambda raw: phone_problems(raw)[0]),
+    "email": _normalising(normalize_email, lambda raw: email_problems(raw)[0]),
+    "tax_code": _normalising(normalize_tax_code, _tax_code_problem),
     "address": _check_address,
 }
 
