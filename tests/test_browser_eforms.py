@@ -231,3 +231,21 @@ def test_a_draft_survives_an_expired_login(open_page, live_server):
     expect(page).to_have_url(re.compile(re.escape(draft_url.split("?")[0])))
     expect(status).to_contain_text("Đã lưu trên hệ thống", timeout=10000)
     assert _draft(live_server).data["nyc_ho_ten"] == "Sau khi hết phiên"
+
+
+def test_keyboard_only_help_errors_and_focus(open_page):
+    """Help opens from the keyboard; after a failed submit the summary has focus and its
+    links move focus to the field."""
+    page = open_page("/")
+    _start(page)
+    summary = page.locator(".portal-details__summary").first
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".portal-details").first).to_have_attribute("open", "")
+    page.get_by_role("button", name="Lưu và tiếp tục").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_title(re.compile("^Lỗi: "))
+    expect(page.locator("[data-module='error-summary']")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the first error link
+    expect(page.locator("#f-nyc-ho-ten")).to_be_focused()

@@ -20,7 +20,7 @@ from portal.text import slugify
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 
 
-def _document() -> Document:
+def new_document() -> Document:
     document = Document()
     style = document.styles["Normal"]
     style.font.name = "Times New Roman"
@@ -28,7 +28,7 @@ def _document() -> Document:
     return document
 
 
-def _centered(document: Document, text: str, *, bold: bool = False, size: int | None = None):
+def centered(document: Document, text: str, *, bold: bool = False, size: int | None = None):
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = paragraph.add_run(text)
@@ -40,9 +40,9 @@ def _centered(document: Document, text: str, *, bold: bool = False, size: int | 
 
 def procedure_docx(procedure: Procedure) -> bytes:
     """The procedure's 11 basic items as a .docx."""
-    document = _document()
-    _centered(document, procedure.name, bold=True, size=15)
-    _centered(document, _("Mã thủ tục: %(code)s", code=procedure.code))
+    document = new_document()
+    centered(document, procedure.name, bold=True, size=15)
+    centered(document, _("Mã thủ tục: %(code)s", code=procedure.code))
     sections = [
         (_("Trình tự thực hiện"), [s.text for s in procedure.steps]),
         (_("Thành phần hồ sơ"), [
@@ -77,12 +77,12 @@ def procedure_docx_response(procedure: Procedure) -> Response:
 
 def blank_form_docx(title: str, authority: str, lines: list[str], note: str = "") -> bytes:
     """A printable application form: national motto, title, addressee, lines to fill."""
-    document = _document()
+    document = new_document()
     for text in MOTTO:
-        _centered(document, text, bold=True)
-    _centered(document, title.upper(), bold=True, size=14)
+        centered(document, text, bold=True)
+    centered(document, title.upper(), bold=True, size=14)
     if note:
-        _centered(document, note, size=11)
+        centered(document, note, size=11)
     document.add_paragraph(_("Kính gửi: %(authority)s", authority=authority))
     for line in lines:
         document.add_paragraph(f"{line}: " + "." * 60)

@@ -284,7 +284,7 @@ def is_visible(spec: Spec, inst: Instance, data: dict) -> bool:
     f, depth = inst.field, 0
     while f.show_if is not None and depth < 20:
         other_name, values = f.show_if
-        other = _field_in_scope(spec, inst, other_name)
+        other = field_in_scope(spec, inst, other_name)
         if other is None:
             return False
         if _scalar(data, inst.prefix + other_name) not in values:
@@ -293,7 +293,7 @@ def is_visible(spec: Spec, inst: Instance, data: dict) -> bool:
     return True
 
 
-def _field_in_scope(spec: Spec, inst: Instance, name: str) -> Field | None:
+def field_in_scope(spec: Spec, inst: Instance, name: str) -> Field | None:
     if inst.prefix:
         group_name = inst.prefix.split(".", 1)[0]
         group = next((f for f in spec.all_fields() if f.name == group_name), None)
@@ -367,6 +367,11 @@ def _missing(f: Field) -> str:
     return str(_l("Hãy nhập %(label)s.", label=_lower_first(f.label)))
 
 
+def _empty(f: Field, values: dict) -> Result:
+    """Nothing entered: an error only when the field is required."""
+    return Result(_missing(f) if f.required else None, values)
+
+
 def _lower_first(label: str) -> str:
     # "Họ, chữ đệm, tên" → "họ, chữ đệm, tên", but keep acronyms such as "CCCD".
     if len(label) > 1 and label[1].isupper():
@@ -378,7 +383,7 @@ def _check_text(spec, inst, data, options, today, multiline=False) -> Result:
     f = inst.field
     value = clean_text(_scalar(data, inst.key), multiline)
     if not value:
-        return Result(_missing(f) if f.required else None, {inst.key: ""})
+        return _empty(f, {inst.key: ""})
     if f.max_length and len(value) > f.max_length:
         return Result(str(_l("Tối đa %(n)d ký tự (bạn đã nhập %(m)d).", n=f.max_length,
                              m=len(value))), {inst.key: value})
@@ -408,7 +413,7 @@ def _check_number(spec, inst, data, options, today, money=False) -> Result:
     f = inst.field
     raw = clean_text(_scalar(data, inst.key))
     if not raw:
-        return Result(_missing(f) if f.required else None, {inst.key: ""})
+        return _empty(f, {inst.key: ""})
     number = parse_integer(raw)
     if number is None:
         message = (_l("Nhập số tiền bằng chữ số, ví dụ 50.000.000.") if money
@@ -457,7 +462,7 @@ def _check_date(spec, inst, data, options, today) -> Result:
     day, month, year = date_parts(data, key)
     values = {f"{key}-ngay": day, f"{key}-thang": month, f"{key}-nam": year}
     if not (day or month or year):
-        return Result(_missing(f) if f.required else None, values)
+        return _empty(f, values)
     if not day or not month or not year:
         missing = [label for part, label in ((day, _l("ngày")), (month, _l("tháng")),
                                              (year, _l("năm"))) if not part]
@@ -482,7 +487,7 @@ def _check_choice(spec, inst, data, options, today) -> Result:
     f = inst.field
     value = _scalar(data, inst.key).strip()
     if not value:
-        return Result(_missing(f) if f.required else None, {inst.key: ""})
+        return _empty(f, {inst.key: ""})
     allowed = {v for v, _label in field_options(spec, inst, data, options)}
     if value not in allowed:
         return Result(str(_l("Hãy chọn một trong các mục có sẵn.")), {inst.key: ""})
@@ -520,7 +525,7 @@ def _check_cccd(spec, inst, data, options, today) -> Result:
     f = inst.field
     raw = clean_text(_scalar(data, inst.key))
     if not raw:
-        return Result(_missing(f) if f.required else None, {inst.key: ""})
+        return _empty(f, {inst.key: ""})
     number = re.sub(r"[\s.\-]", "", raw)
     birth = parse_date(data, inst.prefix + f.birth_date_field) if f.birth_date_field else None
     gender = _scalar(data, inst.prefix + f.gender_field) if f.gender_field else None
@@ -537,7 +542,7 @@ def _normalising(normalize: Callable[[str], str | None], problem: Callable[[str]
         f = inst.field
         raw = clean_text(_scalar(data, inst.key))
         if not raw:
-            return Result(_missing(f) if f.required else None, {inst.key: ""})
+            return _empty(f, {inst.key: ""})
         value = normalize(raw)
         if value is None:
             return Result(problem(raw), {inst.key: raw})
@@ -571,7 +576,7 @@ def _check_address(spec, inst, data, options, today) -> Result:
     commune = _scalar(data, f"{key}-xa").strip()
     values = {f"{key}-duong": street, f"{key}-tinh": province, f"{key}-xa": commune}
     if not (street or province or commune):
-        return Result(_missing(f) if f.required else None, values)
+        return _empty(f, values)
     if province not in {v for v, _label in options("province", "")}:
         values[f"{key}-tinh"] = values[f"{key}-xa"] = ""
         return Result(str(_l("Hãy chọn tỉnh, thành phố.")), values)
@@ -611,3 +616,49 @@ def all_input_keys(spec: Spec, data: dict) -> set[str]:
     for section in spec.sections:
         keys |= input_keys(spec, section, data)
     return keys
+
+
+# --- Answers in words (review page, printout, documents) ------------------------------------
+
+
+def display_value(spec: Spec, inst: Instance, data: dict, options: OptionsFn) -> str:
+    """A field's answer in words, for the review page and the printout."""
+    f, key = inst.field, inst.key
+    if f.type == "date":
+        day, month, year = date_parts(data, key)
+        return f"{day}/{month}/{year}" if day or month or year else ""
+    if f.type == "address":
+        street = data.get(f"{key}-duong", "")
+        province = dict(options("province", "")).get(data.get(f"{key}-tinh", ""), "")
+        commune = dict(options("commune", data.get(f"{key}-tinh", ""))).get(
+            data.get(f"{key}-xa", ""), "")
+        return ", ".join(p for p in (street, commune, province) if p)
+    if f.type == "declaration":
+        return str(_l("Đã cam đoan")) if data.get(key) == "y" else ""
+    if f.type in ("radios", "select", "yesno", "catalogue"):
+        return dict(field_options(spec, inst, data, options)).get(
+            str(data.get(key, "")), "")
+    if f.type == "checkboxes":
+        raw = data.get(key) or []
+        chosen = [raw] if isinstance(raw, str) else raw
+        return ", ".join(label for value, label in f.options if value in chosen)
+    value = data.get(key, "")
+    return value if isinstance(value, str) else ""
+
+
+def answers(spec: Spec, data: dict, options: OptionsFn):
+    """Every section with its visible answers: [(section, [(label, answer, key)])]."""
+    result = []
+    for section in spec.sections:
+        rows = []
+        for inst in instances(section, data):
+            if not is_visible(spec, inst, data):
+                continue
+            label = inst.field.label
+            if inst.prefix:
+                group_name, number, _rest = inst.prefix.split(".", 2)
+                group = next(f for f in section.fields if f.name == group_name)
+                label = f"{group.item_label or group.label} {int(number) + 1}: {label}"
+            rows.append((label, display_value(spec, inst, data, options), inst.key))
+        result.append((section, rows))
+    return result

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from portal.services import eforms
-from portal.services.documents import MOTTO, _centered, _document
+from portal.services.documents import MOTTO, centered, new_document
 
 FONT_DIR = Path(font_roboto.__file__).resolve().parent / "files"
 BLANK = "." * 40
@@ -33,8 +33,6 @@ class Line:
 def _lines(spec: eforms.Spec, data: dict | None, options: eforms.OptionsFn | None):
     """[(section title, [Line])]: the visible answers of a draft, or every question with
     room to write when blank."""
-    from portal.blueprints.applications.pages import answers
-
     if data is None:
         result = []
         for section in spec.sections:
@@ -51,7 +49,7 @@ def _lines(spec: eforms.Spec, data: dict | None, options: eforms.OptionsFn | Non
         return result
     return [(section.title, [Line(label, answer or BLANK) for label, answer, key in rows
                              if not key.endswith("cam_doan")])
-            for section, rows in answers(spec, data, options)]
+            for section, rows in eforms.answers(spec, data, options)]
 
 
 def _declaration(spec: eforms.Spec) -> str:
@@ -62,12 +60,12 @@ def _declaration(spec: eforms.Spec) -> str:
 def form_docx(spec: eforms.Spec, authority: str, data: dict | None = None,
               options: eforms.OptionsFn | None = None) -> bytes:
     """The form as a Word document, blank or filled."""
-    document = _document()
+    document = new_document()
     for text in MOTTO:
-        _centered(document, text, bold=True)
-    _centered(document, spec.title.upper(), bold=True, size=14)
+        centered(document, text, bold=True)
+    centered(document, spec.title.upper(), bold=True, size=14)
     if spec.form_number:
-        _centered(document, spec.form_number, size=11)
+        centered(document, spec.form_number, size=11)
     document.add_paragraph(_("Kính gửi: %(authority)s", authority=authority))
     for title, lines in _lines(spec, data, options):
         document.add_heading(title, level=2)
@@ -101,16 +99,16 @@ def form_pdf(spec: eforms.Spec, authority: str, data: dict | None = None,
     pdf.add_page()
     width = pdf.epw
 
-    def centered(text: str, style: str = "", size: int = 11) -> None:
+    def middle(text: str, style: str = "", size: int = 11) -> None:
         pdf.set_font("Roboto", style, size)
         pdf.multi_cell(width, 6, text, align="C", new_x="LMARGIN", new_y="NEXT")
 
-    centered(MOTTO[0], "B", 11)
-    centered(MOTTO[1], "B", 11)
+    middle(MOTTO[0], "B", 11)
+    middle(MOTTO[1], "B", 11)
     pdf.ln(4)
-    centered(spec.title.upper(), "B", 13)
+    middle(spec.title.upper(), "B", 13)
     if spec.form_number:
-        centered(spec.form_number, "I", 9)
+        middle(spec.form_number, "I", 9)
     pdf.ln(3)
     pdf.set_font("Roboto", "", 11)
     pdf.multi_cell(width, 6, _("Kính gửi: %(authority)s", authority=authority),

@@ -176,7 +176,7 @@ def reset_password(token: str):
     except tokens.InvalidToken:
         return render_template("account/link_invalid.html"), 400
     form = ResetPasswordForm()
-    form.personal_inputs = lambda: [user.display_name, user.email or "", user.phone or ""]
+    form.personal_inputs = lambda: _personal_inputs(user)
     if form.validate_on_submit():
         accounts.reset_password(db.session, token, form.password.data, client_address())
         db.session.commit()
@@ -186,13 +186,18 @@ def reset_password(token: str):
     return render("account/reset.html", form=form, status=422 if form.errors else 200)
 
 
+def _personal_inputs(user) -> list[str]:
+    """Words a new password must not be built from (checked by zxcvbn)."""
+    return [user.display_name, user.email or "", user.phone or ""]
+
+
 @bp.route("/doi-mat-khau", methods=["GET", "POST"])
 @login_required
 def change_password():
     """Change the password; other sessions end, this one continues."""
     form = ChangePasswordForm()
     user = current_user._get_current_object()
-    form.personal_inputs = lambda: [user.display_name, user.email or "", user.phone or ""]
+    form.personal_inputs = lambda: _personal_inputs(user)
     if form.validate_on_submit():
         try:
             accounts.change_password(db.session, user, form.current_password.data,

@@ -33,7 +33,12 @@ class StaffForm(FlaskForm):
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
     def set_agencies(self, agencies) -> None:
-        self.agency.choices = choices((str(a.id), a.name) for a in agencies)
+        self._agencies = list(agencies)
+        self.agency.choices = choices((str(a.id), a.name) for a in self._agencies)
+
+    def chosen_agency(self):
+        """The agency picked, if it is one this administrator may assign."""
+        return next((a for a in self._agencies if str(a.id) == self.agency.data), None)
 
     def validate_email(self, field):
         problems = email_problems(field.data)

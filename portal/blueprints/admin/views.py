@@ -81,10 +81,9 @@ def staff():
 def new_staff():
     """Create a staff account; the person sets a password from an e-mailed link."""
     form = StaffForm()
-    agencies = _agencies()
-    form.set_agencies(agencies)
+    form.set_agencies(_agencies())
     if form.validate_on_submit():
-        agency = next((a for a in agencies if str(a.id) == form.agency.data), None)
+        agency = form.chosen_agency()
         if agency is None:
             form.agency.errors.append(_("Chọn cơ quan, đơn vị."))
         else:
@@ -114,10 +113,9 @@ def edit_staff(user_id: int):
         "agency": str(user.agency_id or ""), "roles": [r.value for r in user.roles],
         "active": user.active})
     del form.email  # the login identifier is not changed here
-    agencies = _agencies()
-    form.set_agencies(agencies)
+    form.set_agencies(_agencies())
     if form.validate_on_submit():
-        agency = next((a for a in agencies if str(a.id) == form.agency.data), None)
+        agency = form.chosen_agency()
         if agency is None:
             form.agency.errors.append(_("Chọn cơ quan, đơn vị."))
         elif user.id == current_user.id and Role.ADMIN not in form.chosen_roles():

@@ -85,7 +85,7 @@ def field_view(spec: Spec, inst: Instance, data: dict, errors: dict[str, str],
     condition, text = "", ""
     if f.show_if:
         other_name, values = f.show_if
-        other = eforms._field_in_scope(spec, inst, other_name)
+        other = eforms.field_in_scope(spec, inst, other_name)
         condition = json.dumps({"field": inst.prefix + other_name, "in": list(values)})
         if other is not None:
             labels = dict(eforms.field_options(spec, Instance(other, inst.prefix), data, options)
@@ -118,46 +118,3 @@ def find_view(views: list[FieldView | GroupView], key: str) -> FieldView | None:
         elif view.key == key:
             return view
     return None
-
-
-def display_value(spec: Spec, inst: Instance, data: dict, options: eforms.OptionsFn) -> str:
-    """A field's answer in words, for the review page and the printout."""
-    f, key = inst.field, inst.key
-    if f.type == "date":
-        day, month, year = eforms.date_parts(data, key)
-        return f"{day}/{month}/{year}" if day or month or year else ""
-    if f.type == "address":
-        street = data.get(f"{key}-duong", "")
-        province = dict(options("province", "")).get(data.get(f"{key}-tinh", ""), "")
-        commune = dict(options("commune", data.get(f"{key}-tinh", ""))).get(
-            data.get(f"{key}-xa", ""), "")
-        return ", ".join(p for p in (street, commune, province) if p)
-    if f.type == "declaration":
-        return _("Đã cam đoan") if data.get(key) == "y" else ""
-    if f.type in ("radios", "select", "yesno", "catalogue"):
-        return dict(eforms.field_options(spec, inst, data, options)).get(
-            str(data.get(key, "")), "")
-    if f.type == "checkboxes":
-        raw = data.get(key) or []
-        chosen = [raw] if isinstance(raw, str) else raw
-        return ", ".join(label for value, label in f.options if value in chosen)
-    value = data.get(key, "")
-    return value if isinstance(value, str) else ""
-
-
-def answers(spec: Spec, data: dict, options: eforms.OptionsFn):
-    """Every section with its visible answers: [(section, [(label, answer, key)])]."""
-    result = []
-    for section in spec.sections:
-        rows = []
-        for inst in eforms.instances(section, data):
-            if not eforms.is_visible(spec, inst, data):
-                continue
-            label = inst.field.label
-            if inst.prefix:
-                group_name, number, _rest = inst.prefix.split(".", 2)
-                group = next(f for f in section.fields if f.name == group_name)
-                label = f"{group.item_label or group.label} {int(number) + 1}: {label}"
-            rows.append((label, display_value(spec, inst, data, options), inst.key))
-        result.append((section, rows))
-    return result

@@ -371,7 +371,7 @@ def review(token: str):
     problems = {s.key: len(eforms.check_section(spec, s, draft.data, options)[0])
                 for s in spec.sections}
     return render("applications/review.html", draft=draft, token=token, spec=spec,
-                  answers=pages.answers(spec, draft.data, options), problems=problems)
+                  answers=eforms.answers(spec, draft.data, options), problems=problems)
 
 
 @bp.get("/nhap/<token>/ban-in")
@@ -381,7 +381,7 @@ def printable(token: str):
     spec = drafts.spec_of(draft.form_spec)
     options = drafts.options_fn(db.session)
     return render("applications/print.html", draft=draft, token=token, spec=spec,
-                  answers=pages.answers(spec, draft.data, options))
+                  answers=eforms.answers(spec, draft.data, options))
 
 
 @bp.get("/nhap/<token>/tai-ve.json")
