@@ -25,6 +25,9 @@ DEMO_MODE = False
 #: Name of the authority shown in the header, titles and slips until editors set their own.
 AUTHORITY_NAME = "Ủy ban nhân dân xã Minh Họa"
 
+#: The place name on official slips: "<place>, ngày … tháng … năm …".
+SLIP_PLACE = "Minh Họa"
+
 #: Public contact details shown in the footer (TT32-11.x-MAIL, ND42-04.1e).
 AUTHORITY_ADDRESS = "Số 1 đường Trung tâm, xã Minh Họa, tỉnh Quảng Ninh"
 AUTHORITY_PHONE = "0203 3800 000"
@@ -123,6 +126,43 @@ RATELIMIT_DRAFT_LINK = "5 per hour"
 DRAFT_LIFETIME_DAYS = 90
 #: Its owner is e-mailed this many days before (``flask drafts housekeeping``, run daily).
 DRAFT_WARNING_DAYS = 14
+
+# --- Dossiers and attachments ------------------------------------------------------------
+
+#: File types accepted for a dossier component that names none (keys of
+#: ``portal.services.uploads.FILE_TYPES``), and the largest file, in MB.
+UPLOAD_DEFAULT_TYPES = "pdf,jpg,png,docx,odt"
+UPLOAD_MAX_MB = 10
+#: A request over MAX_CONTENT_LENGTH is refused with a 413 page; up to this many bytes of
+#: its body are read and thrown away first, so that the browser shows the page instead of
+#: "connection reset". Bigger bodies are cut off.
+UPLOAD_DRAIN_BYTES = 200 * 1024 * 1024
+#: Virus scanning with ClamAV before a file is accepted: clamd's Unix socket
+#: (``/run/clamav/clamd.ctl``) or ``host:port``. Empty: no scanning. When set and clamd does
+#: not answer, uploads are refused (never accepted unscanned).
+CLAMAV_SOCKET = ""
+CLAMAV_ADDRESS = ""
+CLAMAV_TIMEOUT = 30
+#: With JavaScript, photos larger than this (pixels on the longer side) are offered to be
+#: shrunk in the browser before they are sent.
+IMAGE_SHRINK_MAX_SIDE = 2000
+#: Messages a citizen may send about dossiers, per address.
+RATELIMIT_MESSAGE = "30 per hour"
+
+# --- Background jobs and notifications ---------------------------------------------------
+
+#: Who runs background jobs and sends queued e-mail/SMS:
+#: ``thread``: a background thread in each web process (one small server, the default);
+#: ``worker``: a separate ``flask jobs worker`` process (several web processes or hosts);
+#: ``inline``: right after the request's commit, in the request (tests only).
+JOBS_RUNNER = "thread"
+#: How often an idle runner looks for work it was not told about (seconds).
+JOBS_POLL_SECONDS = 5.0
+#: A job or message taken by a runner that stopped answering is taken again after this.
+JOBS_STALE_SECONDS = 600
+#: Sends SMS (and Zalo) texts: ``module:Class`` implementing
+#: ``portal.services.messaging.TextSender``. The default writes them to the log.
+TEXT_SENDER = "portal.services.messaging:LogTextSender"
 
 # --- E-mail -------------------------------------------------------------------------------
 

@@ -102,4 +102,23 @@ def _use_sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _emit_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+#: Execution option that makes a SQLite transaction take the write lock when it begins.
+WRITE_OPTION = "portal_write"
+
+
+def begin_writing(session) -> None:
+    """End the session's current transaction and start one that will write.
+
+    On SQLite a transaction that has read and then writes fails at once (SQLITE_BUSY, no
+    waiting) if another writer committed in between; ``BEGIN IMMEDIATE`` takes the write
+    lock first (waiting up to ``busy_timeout``), so what it reads stays true until it
+    commits. Used where a request reads, decides and writes under contention (submitting a
+    dossier, issuing its code). On PostgreSQL this is an ordinary transaction: row locks and
+    atomic UPSERTs do the work there.
+    """
+    session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})

@@ -46,6 +46,21 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", stripped).strip()
 
 
+def shorten(text: str, limit: int = 120) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with "…"."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def unaccent(text: str) -> str:
+    """``text`` without tone and vowel marks (``Hồ sơ`` → ``Ho so``), case kept: for SMS,
+    which costs more and breaks on old phones with Vietnamese letters."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.replace("đ", "d").replace("Đ", "D")
+
+
 def slugify(text: str, max_length: int = 80) -> str:
     """ASCII slug for URLs: ``Hộ tịch`` → ``ho-tich``."""
     slug = _NON_WORD.sub("-", fold(text)).strip("-")

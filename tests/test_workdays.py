@@ -3,6 +3,7 @@ Vietnamese holidays, swapped Saturdays, the 15:00 cut-off)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -52,14 +53,36 @@ def test_a_swapped_working_saturday_counts(calendar):
 
 
 @pytest.mark.parametrize("sent, received", [
-    (at(2026, 11, 23, 14, 59), at(2026, 11, 23, 14, 59)),  # before the cut-off: that day
-    (at(2026, 11, 23, 15, 0), at(2026, 11, 25, 7, 0)),  # after it: next working day (24 off)
+    (at(2026, 11, 23, 14, 59), at(2026, 11, 23, 14, 59)),  # office hours: that moment
+    (at(2026, 11, 23, 15, 30), at(2026, 11, 23, 15, 30)),  # after the cut-off, still open
+    (at(2026, 11, 23, 12, 0), at(2026, 11, 23, 13, 30)),  # lunch break: when it reopens
+    (at(2026, 11, 23, 17, 0), at(2026, 11, 25, 7, 0)),  # closed: next working day (24 off)
     (at(2026, 11, 23, 6, 0), at(2026, 11, 23, 7, 0)),  # before opening: when it opens
     (at(2026, 11, 21, 10, 0), at(2026, 11, 23, 7, 0)),  # Saturday: Monday morning
 ])
-def test_receipt_time_follows_office_hours_and_the_cut_off(calendar, sent, received):
+def test_receipt_time_follows_office_hours(calendar, sent, received):
     # 24/11/2026 is Vietnam Culture Day, a public holiday from 2026.
     assert calendar.receipt_time(sent) == received
+
+
+@pytest.mark.parametrize("sent, days, due", [
+    (at(2026, 11, 23, 14, 59), 0, date(2026, 11, 23)),  # same day, before the cut-off
+    (at(2026, 11, 23, 15, 0), 0, date(2026, 11, 25)),  # at 15:00: next working day
+    (at(2026, 11, 23, 15, 0), 3, date(2026, 11, 30)),  # counted from 25/11: 26, 27, 30
+    (at(2026, 11, 23, 10, 0), 3, date(2026, 11, 27)),  # 25, 26, 27 (24 is a holiday)
+    (at(2026, 11, 23, 10, 0), Decimal("0.5"), date(2026, 11, 25)),  # half a day: one day
+    (at(2026, 11, 21, 10, 0), 1, date(2026, 11, 25)),  # sent Saturday: from Monday
+])
+def test_due_dates_count_from_the_receipt_day_or_after_the_cut_off(
+        calendar, sent, days, due):
+    assert calendar.due_date(sent, days) == due
+
+
+def test_working_days_between_and_closing_time(calendar):
+    # 13/02/2026 (Friday) to 23/02/2026 (Monday after Tết): only Monday 23 is worked.
+    assert calendar.working_days_between(date(2026, 2, 13), date(2026, 2, 23)) == 1
+    assert calendar.working_days_between(date(2026, 2, 23), date(2026, 2, 23)) == 0
+    assert calendar.closing_time(date(2026, 2, 23)) == at(2026, 2, 23, 17, 0)
 
 
 def test_receipt_time_accepts_utc(calendar):

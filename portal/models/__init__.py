@@ -35,3 +35,14 @@ from portal.models.accounts import (
     UserRole,
 )
 from portal.models.forms import Draft, FormSpec
+from portal.models.dossiers import (
+    Attachment,
+    Dossier,
+    DossierEvent,
+    DossierMessage,
+    DossierSequence,
+    DossierStatus,
+    DossierVersion,
+    SupplementRequest,
+)
+from portal.models.jobs import Job, JobStatus

@@ -217,6 +217,13 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: Not before this time (a failed message waits longer after each attempt).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set by the sender that is sending it, so two senders never send it twice.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The dossier it is about, for the dossier's notification log.
+    dossier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dossier.id", ondelete="SET NULL"), index=True)
 
 
 class PendingForm(Base):

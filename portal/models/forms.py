@@ -58,9 +58,14 @@ class Draft(TimestampMixin, Base):
     section: Mapped[str] = mapped_column(String(60), default="")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set for the working copy of a submitted dossier that the office asked to supplement:
+    #: the citizen amends it with the same form, and sends it back as a new version.
+    dossier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
 
     form_spec: Mapped[FormSpec] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship()
+    dossier: Mapped[Dossier | None] = relationship()  # noqa: F821 (models.dossiers)
 
     def __repr__(self) -> str:
         return f"<Draft {self.id} r{self.revision} user={self.user_id}>"

@@ -154,9 +154,10 @@ def find(session: Session, token: str) -> Draft | None:
 
 
 def owned(session: Session, user: User) -> list[Draft]:
-    """A user's drafts that have not expired, the latest first."""
+    """A user's drafts that have not expired, the latest first (working copies of
+    supplements are reached from their dossier, not listed here)."""
     return list(session.scalars(select(Draft).where(
-        Draft.user_id == user.id, Draft.expires_at > utcnow())
+        Draft.user_id == user.id, Draft.expires_at > utcnow(), Draft.dossier_id.is_(None))
         .order_by(Draft.updated_at.desc())))
 
 

@@ -116,6 +116,9 @@ class Spec:
     addressee_hint: str
     declaration: str
     sections: tuple[Section, ...]
+    #: Position of the dossier component this form stands for (the tờ khai itself), which
+    #: then needs no upload; 0 when none.
+    component: int = 0
 
     def section(self, key: str | None) -> Section:
         """The section with ``key``, or the first one."""
@@ -162,11 +165,14 @@ def parse_spec(raw: dict) -> Spec:
     for name in ("procedure", "title"):
         if not _text(raw.get(name)):
             problems.append(f"{name} missing")
+    component = raw.get("component", 0)
+    if not isinstance(component, int) or isinstance(component, bool) or component < 0:
+        problems.append("component: expected the position (1, 2 …) of a dossier component")
     if problems:
         raise SpecError(problems)
     return Spec(_text(raw["procedure"]), _text(raw["title"]), _text(raw.get("form_number")),
                 _text(raw.get("source")), _text(raw.get("addressee_hint")),
-                _text(raw.get("declaration")), tuple(sections))
+                _text(raw.get("declaration")), tuple(sections), component)
 
 
 def _parse_fields(raw_fields: list, where: str, names: dict[str, Field], problems: list[str],

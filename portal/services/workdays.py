@@ -4,16 +4,21 @@
   (Tết and the other holidays of the Labour Code, with the days the Government swaps: both
   from the ``holidays`` package), plus the Saturdays the Government declares working days in
   exchange. ``EXTRA_DAYS_OFF`` and ``EXTRA_WORKING_DAYS`` add local decisions (ISO dates).
-* A dossier received on a working day before ``SAME_DAY_CUTOFF`` (and after the office
-  opens) is received that day; otherwise it counts from the next working day, when the office
-  opens.
-* A deadline of *n* working days ends on the *n*-th working day after the receipt day.
+* The official receipt time of a dossier sent online is the moment it was sent when that
+  falls within ``OFFICE_HOURS`` of a working day; otherwise the start of the next office
+  period (after lunch, the next morning, or the next working day).
+* A deadline of *n* working days ends on the *n*-th working day after the receipt day; a
+  dossier received at or after ``SAME_DAY_CUTOFF`` counts from the next working day (so a
+  same-day procedure received at 15:30 is due the next working day).
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
+
+import math
+from decimal import Decimal
 
 import holidays
 
@@ -30,7 +35,9 @@ class WorkCalendar:
 
     def __init__(self, config) -> None:
         self.weekdays = frozenset(config["WORKING_WEEKDAYS"])
-        self.opening = _time(config["OFFICE_HOURS"][0][0])
+        self.periods = tuple((_time(start), _time(end)) for start, end in config["OFFICE_HOURS"])
+        self.opening = self.periods[0][0]
+        self.closing = self.periods[-1][1]
         self.cutoff = _time(config["SAME_DAY_CUTOFF"])
         self.zone = ZoneInfo(config["BABEL_DEFAULT_TIMEZONE"])
         self.days_off = frozenset(date.fromisoformat(d) for d in config["EXTRA_DAYS_OFF"])
@@ -60,11 +67,21 @@ class WorkCalendar:
         """When a dossier sent at ``moment`` (aware) counts as received, in local time."""
         local = moment.astimezone(self.zone)
         day = local.date()
-        if self.is_working_day(day) and local.time() < self.cutoff:
-            if local.time() >= self.opening:
-                return local
-            return datetime.combine(day, self.opening, self.zone)
+        if self.is_working_day(day):
+            for start, end in self.periods:
+                if local.time() < start:
+                    return datetime.combine(day, start, self.zone)
+                if local.time() < end:
+                    return local
         return datetime.combine(self.next_working_day(day), self.opening, self.zone)
+
+    def counting_start(self, received: datetime) -> date:
+        """The day a deadline counts from: the receipt day, or the next working day when the
+        dossier was received at or after the same-day cut-off."""
+        local = received.astimezone(self.zone)
+        if local.time() >= self.cutoff:
+            return self.next_working_day(local.date())
+        return local.date()
 
     def add_working_days(self, start: date, count: int) -> date:
         """The ``count``-th working day after ``start`` (``start`` itself for 0)."""
@@ -73,6 +90,27 @@ class WorkCalendar:
             day = self.next_working_day(day)
         return day
 
-    def due_date(self, moment: datetime, working_days: int) -> date:
-        """The due date of a dossier sent at ``moment`` with a deadline in working days."""
-        return self.add_working_days(self.receipt_time(moment).date(), working_days)
+    def due_date(self, moment: datetime, working_days: Decimal | int) -> date:
+        """The due date of a dossier sent (or received) at ``moment`` with a deadline in
+        working days (a part of a day counts as a whole one)."""
+        return self.add_working_days(self.counting_start(self.receipt_time(moment)),
+                                     math.ceil(Decimal(working_days)))
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """How many working days lie after ``start`` up to and including ``end``."""
+        return sum(1 for offset in range(1, (end - start).days + 1)
+                   if self.is_working_day(start + timedelta(days=offset)))
+
+    def closing_time(self, day: date) -> datetime:
+        """When the office closes on ``day`` (the hour a result is due)."""
+        return datetime.combine(day, self.closing, self.zone)
+
+
+def calendar() -> WorkCalendar:
+    """The current app's calendar, built once from its settings."""
+    from flask import current_app
+
+    extensions = current_app.extensions
+    if "portal.calendar" not in extensions:
+        extensions["portal.calendar"] = WorkCalendar(current_app.config)
+    return extensions["portal.calendar"]
