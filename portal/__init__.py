@@ -130,7 +130,7 @@ def _init_extensions(app: Flask) -> None:
     from portal import db as database
     from portal import i18n
     from portal.extensions import alembic, csrf, htmx, limiter
-    from portal.services import files
+    from portal.services import files, runners
 
     database.init_app(app)
     alembic.init_app(app)
@@ -140,6 +140,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app)
     files.init_app(app)
+    runners.init_app(app)  # the background thread starts with a request, never here
     from portal import auth
 
     auth.init_app(app)

@@ -1,10 +1,12 @@
-"""Command-line tools: ``flask catalog``, ``reference``, ``forms``, ``drafts``, ``seed-demo``.
+"""Command-line tools: ``flask catalog``, ``reference``, ``forms``, ``drafts``, ``jobs``,
+``messages``, ``seed-demo``.
 
 Commands call the same service functions as the views and commit once at the end.
 """
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -13,8 +15,18 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Agency, Role
-from portal.services import accounts, catalog_io, demo, drafts, messaging, reference, search
+from portal.models import Agency, Job, Role
+from portal.services import (
+    accounts,
+    catalog_io,
+    demo,
+    drafts,
+    jobs,
+    messaging,
+    reference,
+    runners,
+    search,
+)
 from portal.services.identity import normalize_email
 from portal.services.passwords import password_problems
 
@@ -22,6 +34,7 @@ catalog_cli = AppGroup("catalog", help="Import and export the procedure catalogu
 search_cli = AppGroup("search", help="The full-text search index.")
 users_cli = AppGroup("users", help="Accounts.")
 messages_cli = AppGroup("messages", help="Outgoing e-mail and SMS.")
+jobs_cli = AppGroup("jobs", help="Background jobs and the outbox sender.")
 forms_cli = AppGroup("forms", help="Interactive e-forms (portal/data/forms/*.json).")
 drafts_cli = AppGroup("drafts", help="Citizens' drafts.")
 reference_cli = AppGroup("reference", help="Shared catalogues: administrative units, ethnic "
@@ -137,10 +150,35 @@ def remove_demo() -> None:
 
 
 @messages_cli.command("send")
-def messages_send() -> None:
+@click.option("--all", "include_waiting", is_flag=True,
+              help="Also those waiting to be retried, or given up on after many failures.")
+def messages_send(include_waiting: bool) -> None:
     """Send e-mail and SMS still waiting in the outbox (e.g. after a mail-server outage)."""
-    sent = messaging.deliver_pending(db.session, limit=1000)
-    click.echo(f"sent {sent} messages")
+    tally = jobs.send_messages(db.session, limit=1000, include_waiting=include_waiting)
+    failed = tally.processed - tally.succeeded
+    click.echo(f"sent {tally.succeeded} messages" + (f", {failed} failed" if failed else ""))
+
+
+@jobs_cli.command("worker")
+@click.option("--once", is_flag=True, help="Do what is due now, then exit.")
+def jobs_worker(once: bool) -> None:
+    """Run background jobs and send queued messages until stopped (SIGTERM, Ctrl-C)."""
+    if not once:
+        click.echo(f"worker {os.getpid()} started (JOBS_RUNNER is "
+                   f"{current_app.config['JOBS_RUNNER']}); Ctrl-C to stop")
+    taken = runners.work(once=once)
+    click.echo(f"worker stopped; {taken} items processed")
+
+
+@jobs_cli.command("list")
+@click.option("--limit", default=20, show_default=True, help="How many of the latest jobs.")
+def jobs_list(limit: int) -> None:
+    """Show the latest jobs: status, progress, attempts, error."""
+    for job in db.session.scalars(select(Job).order_by(Job.id.desc()).limit(limit)):
+        error = f"  {job.error}" if job.error else ""
+        click.echo(f"{job.id:>6}  {job.kind:<24} {job.status.value:<8} {job.progress:>3}%  "
+                   f"{job.attempts}/{job.max_attempts}  {job.created_at:%Y-%m-%d %H:%M}"
+                   f"{error}")
 
 
 @forms_cli.command("load")
@@ -195,6 +233,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(messages_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(forms_cli)
     app.cli.add_command(drafts_cli)
     app.cli.add_command(seed_demo)

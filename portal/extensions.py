@@ -39,3 +39,10 @@ login_manager = LoginManager()
 htmx = Htmx()
 # No default limits: each sensitive view (login, lookups) declares its own.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def config_limit(key: str, methods: tuple[str, ...] = ("POST",)):
+    """A rate limit read from the setting ``key`` when the request comes (POSTs only)."""
+    from flask import current_app
+
+    return limiter.limit(lambda: current_app.config[key], methods=list(methods))

@@ -1,10 +1,19 @@
 """Outgoing e-mail and SMS through an outbox.
 
 A message is written to ``outbound_message`` in the same transaction as the change that
-causes it (an account created, a dossier received), and sent right after the commit
-(``deliver_pending``); a message the server could not take stays pending for
-``flask messages send``. With no mail server configured (``PORTAL_MAIL_SERVER`` empty, the
-development default) messages are written to the log instead.
+causes it (an account created, a dossier received); a background runner
+(:mod:`portal.services.jobs`) sends it after the commit, so a slow mail server never slows a
+request. A message the server could not take is tried again later with a growing back-off
+and is never dropped (``flask messages send --all`` retries the ones given up on). With no
+mail server configured (``PORTAL_MAIL_SERVER`` empty, the development default) e-mail is
+written to the log instead.
+
+Texts (SMS, Zalo) go through a :class:`TextSender` named by the ``TEXT_SENDER`` setting
+(``"module:Class"``). The default, :class:`LogTextSender`, writes them to the log. An SMS
+gateway or a Zalo ZNS provider plugs in by implementing ``TextSender``: a class created once
+per application with no arguments (it reads its keys from ``current_app.config``) whose
+``send(recipient, text)`` returns once the provider has accepted the text and raises
+otherwise (the message is then retried).
 
 Templates live in ``portal/templates/email/<name>.txt`` (and an optional ``.html``); the
 first line of the text template is the subject.
@@ -15,19 +24,52 @@ import logging
 import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import NamedTuple, Protocol
 
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
-from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.utils import import_string
 
-from portal.models import MessageChannel, OutboundMessage, utcnow
+from portal.models import Dossier, MessageChannel, OutboundMessage
 
 log = logging.getLogger("portal.messaging")
 
 
-def queue_email(session: Session, recipient: str, template: str, **context) -> OutboundMessage:
-    """Render ``email/<template>`` and queue it for ``recipient``."""
+class TextSender(Protocol):
+    """Sends a short text to a phone number (SMS gateway, Zalo ZNS, …)."""
+
+    def send(self, recipient: str, text: str) -> None:
+        """Hand ``text`` to the provider; raise if it was not accepted."""
+
+
+class LogTextSender:
+    """The default text sender: writes each text to the log (no provider configured)."""
+
+    def send(self, recipient: str, text: str) -> None:
+        """Log the text as a JSON line (``{"message": "sms", "to": …, "text": …}``)."""
+        log.info("sms", extra={"to": recipient, "text": text})
+
+
+class Envelope(NamedTuple):
+    """What sending a message needs: a snapshot of an ``outbound_message`` row."""
+
+    channel: MessageChannel
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None
+
+
+def queue_email(session: Session, recipient: str, template: str, *,
+                dossier: Dossier | None = None, **context) -> OutboundMessage:
+    """Render ``email/<template>`` and queue it for ``recipient``.
+
+    ``dossier``, if given, is recorded for the dossier's notification log and is also
+    available to the template.
+    """
+    if dossier is not None:
+        context.setdefault("dossier", dossier)
     text = render_template(f"email/{template}.txt", **context)
     subject, _, body = text.partition("\n")
     try:
@@ -36,58 +78,71 @@ def queue_email(session: Session, recipient: str, template: str, **context) -> O
         html = None
     message = OutboundMessage(channel=MessageChannel.EMAIL, recipient=recipient,
                               subject=subject.strip(), body_text=body.strip() + "\n",
-                              body_html=html)
+                              body_html=html, dossier_id=_dossier_id(session, dossier))
     session.add(message)
     return message
 
 
-def queue_sms(session: Session, recipient: str, text: str) -> OutboundMessage:
-    """Queue a short text message."""
-    message = OutboundMessage(channel=MessageChannel.SMS, recipient=recipient, body_text=text)
+def queue_sms(session: Session, recipient: str, text: str, *,
+              dossier: Dossier | None = None) -> OutboundMessage:
+    """Queue a short text message (about ``dossier``, if any)."""
+    message = OutboundMessage(channel=MessageChannel.SMS, recipient=recipient, body_text=text,
+                              dossier_id=_dossier_id(session, dossier))
     session.add(message)
     return message
 
 
 def deliver_pending(session: Session, limit: int = 50) -> int:
-    """Send pending messages (oldest first); return how many went out. Commits each one."""
-    sent = 0
-    pending = session.scalars(
-        select(OutboundMessage).where(OutboundMessage.sent_at.is_(None))
-        .order_by(OutboundMessage.id).limit(limit)
-    ).all()
-    for message in pending:
-        message.attempts += 1
-        try:
-            _send(message)
-        except (OSError, smtplib.SMTPException) as error:
-            message.last_error = str(error)[:1000]
-            log.warning("message %s not sent: %s", message.id, error)
-        else:
-            message.sent_at, message.last_error = utcnow(), None
-            sent += 1
-        session.commit()
-    return sent
+    """Send the messages due now, in this process; return how many went out.
+
+    Goes through the same claiming sender as the background runners, so it never sends a
+    message another runner is sending. Commits each message.
+    """
+    from portal.services import jobs  # jobs imports this module
+
+    return jobs.send_messages(session, limit).succeeded
 
 
-def _send(message: OutboundMessage) -> None:
-    if message.channel is MessageChannel.SMS:
-        # No SMS gateway is wired in yet: the text goes to the log (see README).
-        log.info("sms", extra={"to": message.recipient, "text": message.body_text})
-        return
+def send(envelope: Envelope) -> None:
+    """Send one message now; raises (``OSError``, ``SMTPException``, provider errors) if not."""
+    if envelope.channel is MessageChannel.SMS:
+        text_sender().send(envelope.recipient, envelope.body_text)
+    elif current_app.config["MAIL_SERVER"]:
+        _send_email(envelope)
+    else:
+        log.info("email", extra={"to": envelope.recipient, "subject": envelope.subject,
+                                 "text": envelope.body_text})
+
+
+def text_sender() -> TextSender:
+    """The app's :class:`TextSender`, created from ``TEXT_SENDER`` on first use."""
+    setting = current_app.config["TEXT_SENDER"]
+    cached = current_app.extensions.get("portal.text_sender")
+    if cached is None or cached[0] != setting:
+        cached = (setting, import_string(setting)())
+        current_app.extensions["portal.text_sender"] = cached
+    return cached[1]
+
+
+def _dossier_id(session: Session, dossier: Dossier | None) -> int | None:
+    if dossier is None:
+        return None
+    if dossier.id is None:
+        session.flush([dossier])
+    return dossier.id
+
+
+def _send_email(envelope: Envelope) -> None:
     config = current_app.config
-    if not config["MAIL_SERVER"]:
-        log.info("email", extra={"to": message.recipient, "subject": message.subject,
-                                 "text": message.body_text})
-        return
     email = EmailMessage()
     email["From"] = config["MAIL_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["To"] = envelope.recipient
+    email["Subject"] = envelope.subject
     email["Date"] = formatdate(localtime=True)
     email["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+    email.set_content(envelope.body_text)
+    if envelope.body_html:
+        email.add_alternative(envelope.body_html, subtype="html")
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"],
                     timeout=config["MAIL_TIMEOUT"]) as smtp:

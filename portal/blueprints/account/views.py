@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,21 +23,16 @@ from portal.blueprints.account.forms import (
     ResetPasswordForm,
 )
 from portal.blueprints.site.views import safe_next
-from portal.extensions import db, limiter
+from portal.extensions import config_limit, db
 from portal.htmx import render
-from portal.services import accounts, audit, messaging, tokens
+from portal.services import accounts, audit, jobs, tokens
 
 bp = Blueprint("account", __name__, url_prefix="/tai-khoan")
 
 
-def _limit(key: str):
-    """A rate limit read from the config when the request comes (POSTs only)."""
-    return limiter.limit(lambda: current_app.config[key], methods=["POST"])
-
-
 def _commit_and_send() -> None:
     db.session.commit()
-    messaging.deliver_pending(db.session)
+    jobs.kick()  # queued mail goes out in the background
 
 
 @bp.get("/")
@@ -49,7 +43,7 @@ def index():
 
 
 @bp.route("/dang-ky", methods=["GET", "POST"])
-@_limit("RATELIMIT_REGISTER")
+@config_limit("RATELIMIT_REGISTER")
 def register():
     """Create a citizen account with an e-mail address or a mobile number."""
     form = RegisterForm()
@@ -81,7 +75,7 @@ def verify_email(token: str):
 
 @bp.route("/xac-thuc-so-dien-thoai", methods=["GET", "POST"])
 @login_required
-@_limit("RATELIMIT_LOGIN")
+@config_limit("RATELIMIT_LOGIN")
 def verify_phone():
     """Enter the code sent by SMS; or ask for a new one."""
     form = PhoneCodeForm()
@@ -101,7 +95,7 @@ def verify_phone():
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
-@_limit("RATELIMIT_LOGIN")
+@config_limit("RATELIMIT_LOGIN")
 def login():
     """Log in with e-mail, phone or ID number; then go back where the person was going."""
     if current_user.is_authenticated:
@@ -156,7 +150,7 @@ def keep_alive():
 
 
 @bp.route("/quen-mat-khau", methods=["GET", "POST"])
-@_limit("RATELIMIT_RESET")
+@config_limit("RATELIMIT_RESET")
 def forgot_password():
     """Ask for a reset link; the answer is the same whether the account exists or not."""
     form = ForgotPasswordForm()
@@ -168,7 +162,7 @@ def forgot_password():
 
 
 @bp.route("/dat-lai-mat-khau/<token>", methods=["GET", "POST"])
-@_limit("RATELIMIT_RESET")
+@config_limit("RATELIMIT_RESET")
 def reset_password(token: str):
     """Choose a new password from an e-mailed link (single use, expiring)."""
     try:

@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.forms import choices
 from portal.htmx import render
 from portal.models import Agency, AuditEvent, Role, User, UserRole
-from portal.services import accounts, audit, messaging
+from portal.services import accounts, audit, jobs
 from portal.services.identity import normalize_email
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
@@ -96,7 +96,7 @@ def new_staff():
                 form.email.errors.append(_("Thư điện tử này đã có tài khoản."))
             else:
                 db.session.commit()
-                messaging.deliver_pending(db.session)
+                jobs.kick()
                 flash(_("Đã tạo tài khoản và gửi đường dẫn đặt mật khẩu tới %(email)s.",
                         email=user.email), "success")
                 return redirect(url_for("admin.staff"), code=303)
