@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+from werkzeug.exceptions import (HTTPException, InternalServerError, RequestEntityTooLarge,
+                                 SecurityError)
 
 from portal.extensions import db
 from portal.htmx import retarget, wants_fragment
@@ -53,7 +54,36 @@ def init_app(app: Flask) -> None:
 def _handle_http_error(error: HTTPException) -> Response:
     if error.code is None or error.code < 400:
         return error  # redirects and the like pass through untouched
+    if error.code == RequestEntityTooLarge.code:
+        _drain_request_body()
     return _render_error(error.code)
+
+
+def _drain_request_body() -> None:
+    """Read and throw away a body refused as too large, so the browser shows the 413 page.
+
+    Werkzeug refuses a body over ``MAX_CONTENT_LENGTH`` from its Content-Length alone. Were the
+    server to answer and close while the browser is still sending, the browser would show
+    "connection reset" instead of our page.
+    """
+    declared, limit = request.content_length, request.max_content_length
+    # Only that up-front refusal leaves the body unread: after a refusal part-way through,
+    # what is left is unknown, and reading past the end would wait for bytes never sent.
+    if declared is None or limit is None or declared <= limit:
+        return
+    if declared > current_app.config["UPLOAD_DRAIN_BYTES"]:
+        return  # not worth reading: the connection is cut and the browser may say so
+    # The raw input, since request.stream refuses to read a body over the limit.
+    source = request.environ["wsgi.input"]
+    remaining = declared
+    try:
+        while remaining > 0:
+            chunk = source.read(min(remaining, 64 * 1024))
+            if not chunk:
+                break  # the browser stopped sending
+            remaining -= len(chunk)
+    except OSError:
+        pass  # the browser went away; nobody is left to read the page
 
 
 def _handle_untrusted_host(error: SecurityError) -> Response:
