@@ -157,6 +157,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(lambda first, second: {**first, **second}, "combine")
     app.add_template_filter(local_date)
+    _register_dossier_helpers(app)
     app.add_template_global(asset_url)
     app.add_template_global(current_language)
     app.add_template_global(nav_items)
@@ -183,6 +184,19 @@ def init_app(app: Flask) -> None:
 
     app.get_send_file_max_age = send_file_max_age  # type: ignore[method-assign]
     app.context_processor(_layout_context)
+
+
+def _register_dossier_helpers(app: Flask) -> None:
+    """Words for dossiers and their papers (``portal.display``, ``services.uploads``)."""
+    from portal import display
+    from portal.services import uploads
+
+    app.add_template_filter(display.filesize)
+    for helper in (display.receipt_time, display.due_moment, display.result_place,
+                   display.action_label, display.status_tag, display.result_channel_label,
+                   uploads.accept_attribute):
+        app.add_template_global(helper)
+    app.add_template_global(uploads.describe, "describe_rule")
 
 
 def _layout_context() -> dict:

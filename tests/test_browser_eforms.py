@@ -201,7 +201,7 @@ def test_review_page_on_desktop(open_page, axe_violations, screenshot):
     page.get_by_label(re.compile("Họ, chữ đệm, tên người yêu cầu")).fill("Hà Văn Sơn")
     _saved_on_server(page)
     page.get_by_role("link", name="Xem lại toàn bộ tờ khai").click()
-    expect(page.locator("h1")).to_have_text("Xem lại tờ khai")
+    expect(page.locator("h1")).to_have_text("Kiểm tra và nộp hồ sơ")
     expect(page.locator("main")).to_contain_text("Hà Văn Sơn")
     assert axe_violations(page) == []
     screenshot(page, "review-desktop")

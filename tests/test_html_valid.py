@@ -48,3 +48,29 @@ def validate(documents: dict[str, str], workdir: Path) -> dict[str, list[str]]:
 def test_public_pages_are_valid_html(client, demo, tmp_path):
     documents = {path: client.get(path).get_data(as_text=True) for path in PAGES}
     assert validate(documents, tmp_path) == {}
+
+
+def test_dossier_pages_are_valid_html(app, client, demo, tmp_path):
+    """Papers, check and submit, receipt, my dossiers, a dossier, withdrawal, tracking."""
+    import re
+
+    from tests.conftest import login
+    from tests.dossier_support import BIRTH, CITIZEN, complete, component_ids, start_draft, \
+        submit, upload
+
+    login(client, CITIZEN)
+    token = start_draft(client, BIRTH)
+    complete(app, token)
+    upload(client, token, component_ids(app, BIRTH)[1])
+    pages = {"papers": f"/nop-ho-so/nhap/{token}/giay-to",
+             "review": f"/nop-ho-so/nhap/{token}/xem-lai"}
+    documents = {name: client.get(path).get_data(as_text=True) for name, path in pages.items()}
+    location = submit(client, token).headers["Location"]
+    code = re.search(r"/ho-so/([^/]+)/", location).group(1)
+    for name, path in {"receipt": location, "mine": "/ho-so", "dossier": f"/ho-so/{code}",
+                       "withdraw": f"/ho-so/{code}/rut", "version": f"/ho-so/{code}/phien-ban/1",
+                       "tracking": "/tra-cuu"}.items():
+        documents[name] = client.get(path).get_data(as_text=True)
+    documents["tracked"] = client.post("/tra-cuu", data={"ma": code, "xac-minh": "5678"}
+                                       ).get_data(as_text=True)
+    assert validate(documents, tmp_path) == {}

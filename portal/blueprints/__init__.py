@@ -11,12 +11,15 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.applications import bp as applications_bp
     from portal.blueprints.catalog import bp as catalog_bp
+    from portal.blueprints.dossiers import bp as dossiers_bp
     from portal.blueprints.faq import bp as faq_bp
     from portal.blueprints.guides import bp as guides_bp
     from portal.blueprints.home import bp as home_bp
+    from portal.blueprints.jobs import bp as jobs_bp
     from portal.blueprints.search import bp as search_bp
     from portal.blueprints.site import bp as site_bp
+    from portal.blueprints.tracking import bp as tracking_bp
 
     for blueprint in (home_bp, catalog_bp, search_bp, guides_bp, faq_bp, about_bp, account_bp,
-                      admin_bp, applications_bp, site_bp):
+                      admin_bp, applications_bp, dossiers_bp, tracking_bp, jobs_bp, site_bp):
         app.register_blueprint(blueprint)

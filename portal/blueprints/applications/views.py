@@ -26,10 +26,10 @@ from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy import select
 
 from portal.blueprints.applications import pages
-from portal.extensions import db, limiter, login_manager
+from portal.extensions import config_limit, db, login_manager
 from portal.htmx import render, wants_fragment
 from portal.models import Draft, Procedure, utcnow
-from portal.services import drafts, eforms, form_documents, messaging
+from portal.services import drafts, eforms, form_documents, jobs, messaging
 from portal.services.files import DOCX
 from portal.services.identity import normalize_email
 
@@ -38,10 +38,6 @@ bp = Blueprint("applications", __name__, url_prefix="/nop-ho-so")
 #: Tokens of drafts started in this browser before logging in (attached at login).
 SESSION_KEY = "drafts"
 MAX_FILE_BYTES = 1024 * 1024
-
-
-def _limit(key: str):
-    return limiter.limit(lambda: current_app.config[key], methods=["POST"])
 
 
 # --- Starting ------------------------------------------------------------------------------
@@ -122,7 +118,7 @@ def _attach_started_drafts(app, user, **extra) -> None:
 # --- Access ---------------------------------------------------------------------------------
 
 
-def _open(token: str, api: bool = False) -> Draft:
+def open_draft(token: str, api: bool = False) -> Draft:
     """The draft of a link, if this visitor may open it; an unowned draft opened by a
     logged-in person becomes theirs."""
     draft = drafts.find(db.session, token)
@@ -149,7 +145,7 @@ def _open(token: str, api: bool = False) -> Draft:
 @bp.route("/nhap/<token>", methods=["GET", "POST"])
 def edit(token: str):
     """One section of the form. POST saves it; "tiep-tuc" also checks it."""
-    draft = _open(token)
+    draft = open_draft(token)
     spec = drafts.spec_of(draft.form_spec)
     section = spec.section(request.values.get("phan") or draft.section)
     options = drafts.options_fn(db.session)
@@ -178,7 +174,10 @@ def edit(token: str):
     if action == "tiep-tuc":
         following = spec.next_section(section)
         if following is None:
-            return redirect(url_for(".review", token=token), code=303)
+            from portal.blueprints.applications.submission import has_papers
+
+            target = ".papers" if has_papers(draft) else ".review"
+            return redirect(url_for(target, token=token), code=303)
         return redirect(url_for(".edit", token=token, phan=following.key), code=303)
     if action == "quay-lai":
         previous = spec.previous_section(section) or section
@@ -269,11 +268,11 @@ def _now_text() -> str:
 
 
 @bp.post("/nhap/<token>/kiem-tra")
-@_limit("RATELIMIT_EFORM")
+@config_limit("RATELIMIT_EFORM")
 def check_field(token: str):
     """Check the field ``truong`` with the page's values; the field group re-rendered (a
     full page without htmx)."""
-    draft = _open(token, api=True)
+    draft = open_draft(token, api=True)
     spec = drafts.spec_of(draft.form_spec)
     section = spec.section(request.args.get("phan"))
     options = drafts.options_fn(db.session)
@@ -296,7 +295,7 @@ def check_field(token: str):
 @bp.get("/nhap/<token>/xa")
 def communes(token: str):
     """The commune choices of the province picked for the address field ``truong``."""
-    draft = _open(token, api=True)
+    draft = open_draft(token, api=True)
     spec = drafts.spec_of(draft.form_spec)
     section = spec.section(request.args.get("phan"))
     key = request.args.get("truong", "")
@@ -317,7 +316,7 @@ def communes(token: str):
 
 
 @bp.post("/nhap/<token>/luu")
-@_limit("RATELIMIT_EFORM")
+@config_limit("RATELIMIT_EFORM")
 def autosave(token: str):
     """Save the inputs sent (any section) as typed. JSON: ``{"revision", "saved_at"}``;
     409 when the draft was saved elsewhere since ``_revision``; 401 when the login ended."""
@@ -359,25 +358,13 @@ def _normalise_lists(draft: Draft, values: dict) -> dict:
     return values
 
 
-# --- Review, print, file, link, delete ---------------------------------------------------------
-
-
-@bp.get("/nhap/<token>/xem-lai")
-def review(token: str):
-    """Every answer, with the sections that still have errors."""
-    draft = _open(token)
-    spec = drafts.spec_of(draft.form_spec)
-    options = drafts.options_fn(db.session)
-    problems = {s.key: len(eforms.check_section(spec, s, draft.data, options)[0])
-                for s in spec.sections}
-    return render("applications/review.html", draft=draft, token=token, spec=spec,
-                  answers=eforms.answers(spec, draft.data, options), problems=problems)
+# --- Print, file, link, delete ---------------------------------------------------------
 
 
 @bp.get("/nhap/<token>/ban-in")
 def printable(token: str):
     """The filled form laid out like the paper one, for printing (TT32-EF-4)."""
-    draft = _open(token)
+    draft = open_draft(token)
     spec = drafts.spec_of(draft.form_spec)
     options = drafts.options_fn(db.session)
     return render("applications/print.html", draft=draft, token=token, spec=spec,
@@ -387,7 +374,7 @@ def printable(token: str):
 @bp.get("/nhap/<token>/tai-ve.json")
 def download(token: str):
     """The values entered, as a file the portal reads back (TT32-EF-4)."""
-    draft = _open(token)
+    draft = open_draft(token)
     response = current_app.response_class(drafts.to_file(draft), mimetype="application/json")
     name = f"ho-so-nhap-{draft.form_spec.procedure.code}-{utcnow():%Y%m%d-%H%M}.json"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -398,7 +385,7 @@ def download(token: str):
 @bp.get("/nhap/<token>/ban-in.pdf")
 def printable_pdf(token: str):
     """The filled form as a PDF (TT32-EF-4)."""
-    draft = _open(token)
+    draft = open_draft(token)
     response = _document(drafts.spec_of(draft.form_spec), "pdf",
                          f"to-khai-{draft.form_spec.procedure.code}", data=draft.data)
     response.headers["Cache-Control"] = "no-store"
@@ -408,7 +395,7 @@ def printable_pdf(token: str):
 @bp.post("/nhap/<token>/mo-tu-tep")
 def restore(token: str):
     """Replace the draft's values by those of a downloaded file; a bad file changes nothing."""
-    draft = _open(token)
+    draft = open_draft(token)
     upload = request.files.get("tep")
     raw = upload.read(MAX_FILE_BYTES + 1) if upload else b""
     try:
@@ -427,10 +414,10 @@ def restore(token: str):
 
 
 @bp.post("/nhap/<token>/gui-lien-ket")
-@_limit("RATELIMIT_DRAFT_LINK")
+@config_limit("RATELIMIT_DRAFT_LINK")
 def email_link(token: str):
     """E-mail the draft's secret link to the address given."""
-    draft = _open(token)
+    draft = open_draft(token)
     address = normalize_email(request.form.get("email"))
     if address is None:
         flash(_("Nhập địa chỉ thư điện tử đúng dạng, ví dụ ten@example.com."), "error")
@@ -438,14 +425,14 @@ def email_link(token: str):
         messaging.queue_email(db.session, address, "draft_link", title=draft.form_spec.title,
                               link=url_for(".edit", token=token, _external=True))
         db.session.commit()
-        messaging.deliver_pending(db.session)
+        jobs.kick()
         flash(_("Đã gửi đường dẫn tới %(email)s.", email=address), "success")
     return redirect(url_for(".review", token=token), code=303)
 
 
 @bp.post("/nhap/<token>/xoa")
 def delete(token: str):
-    draft = _open(token)
+    draft = open_draft(token)
     drafts.discard(db.session, draft)
     db.session.commit()
     flash(_("Đã xoá bản nháp."), "info")

@@ -1,0 +1,220 @@
+"""The life of a dossier: one state machine for views, command line and API (TT22-04.2).
+
+Every change goes through :func:`apply` (or the functions built on it for supplements and
+withdrawal), which refuses a transition the table does not allow, writes a
+:class:`DossierEvent`, an audit entry for staff, and queues the citizen's notification.
+Nothing else sets ``Dossier.status``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from portal.models import (
+    Dossier,
+    DossierEvent,
+    DossierStatus,
+    DossierVersion,
+    Draft,
+    SupplementRequest,
+    User,
+    utcnow,
+)
+from portal.services import audit
+
+S = DossierStatus
+OPEN = frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE})
+
+
+@dataclass(frozen=True)
+class Action:
+    """A transition: the statuses it starts from, the status it leads to (None: decided by
+    the dossier, e.g. back to where a supplement was asked), and who may take it."""
+
+    sources: frozenset[DossierStatus]
+    target: DossierStatus | None
+    by_staff: bool
+    label: str
+    needs_note: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    "submit": Action(frozenset(), S.SUBMITTED, False, _l("Nộp hồ sơ trực tuyến")),
+    "accept": Action(frozenset({S.SUBMITTED}), S.RECEIVED, True, _l("Tiếp nhận hồ sơ")),
+    "refuse": Action(frozenset({S.SUBMITTED}), S.REFUSED, True,
+                     _l("Từ chối tiếp nhận hồ sơ"), needs_note=True),
+    "process": Action(frozenset({S.RECEIVED}), S.PROCESSING, True, _l("Chuyển xử lý")),
+    "request_supplement": Action(frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING}),
+                                 S.SUPPLEMENT, True, _l("Yêu cầu bổ sung hồ sơ"),
+                                 needs_note=True),
+    "answer_supplement": Action(frozenset({S.SUPPLEMENT}), None, False,
+                                _l("Công dân gửi bổ sung hồ sơ")),
+    "request_fee": Action(frozenset({S.PROCESSING}), S.FEE, True,
+                          _l("Yêu cầu thực hiện nghĩa vụ tài chính"), needs_note=True),
+    "fee_paid": Action(frozenset({S.FEE}), S.PROCESSING, True,
+                       _l("Đã thực hiện nghĩa vụ tài chính")),
+    "resolve": Action(frozenset({S.PROCESSING}), S.RESOLVED, True, _l("Đã xử lý xong")),
+    "return_result": Action(frozenset({S.RESOLVED}), S.RETURNED, True,
+                            _l("Trả kết quả")),
+    "withdraw": Action(OPEN, S.WITHDRAWN, False, _l("Công dân rút hồ sơ"), needs_note=True),
+    "stop": Action(frozenset({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE}), S.STOPPED,
+                   True, _l("Dừng xử lý hồ sơ"), needs_note=True),
+}
+
+
+class IllegalTransition(ValueError):
+    """The action is not allowed from the dossier's status (or by this person)."""
+
+
+def allowed(dossier: Dossier, action: str) -> bool:
+    """True when ``action`` may be taken on ``dossier`` now."""
+    return dossier.status in ACTIONS[action].sources
+
+
+def record(session: Session, dossier: Dossier, action: str, *, actor: User | None,
+           status_from: DossierStatus | None = None, status_to: DossierStatus | None = None,
+           note: str | None = None, public: bool = True,
+           at: datetime | None = None) -> DossierEvent:
+    """Write an event (and, for a public one, queue the citizen's notification)."""
+    from portal.services import notifications
+
+    event = DossierEvent(dossier=dossier, action=action, status_from=status_from,
+                         status_to=status_to, actor_id=actor.id if actor else None,
+                         actor_label=_actor_label(dossier, actor), note=note,
+                         public=public, at=at or utcnow())
+    session.add(event)
+    session.flush()
+    if public:
+        notifications.event_recorded(session, dossier, event)
+    return event
+
+
+def _actor_label(dossier: Dossier, actor: User | None) -> str:
+    # Citizens see the office, not the officer's name; the officer is kept in actor_id.
+    if actor is None:
+        return ""
+    if actor.is_staff:
+        return (actor.agency or dossier.receiving_agency).name
+    return actor.display_name or dossier.applicant_name
+
+
+def apply(session: Session, dossier: Dossier, action: str, actor: User, *,
+          note: str | None = None, now: datetime | None = None) -> DossierEvent:
+    """Take ``action`` on ``dossier``; :class:`IllegalTransition` when not allowed."""
+    spec = ACTIONS[action]
+    if dossier.status not in spec.sources or spec.target is None:
+        raise IllegalTransition(f"{action} is not allowed from {dossier.status.name}")
+    if spec.by_staff != actor.is_staff:
+        raise IllegalTransition(f"{action} is not for {'citizens' if spec.by_staff else 'staff'}")
+    if spec.needs_note and not (note or "").strip():
+        raise IllegalTransition(f"{action} needs a reason")
+    return _move(session, dossier, action, spec.target, actor, note, now or utcnow())
+
+
+def _move(session: Session, dossier: Dossier, action: str, target: DossierStatus,
+          actor: User, note: str | None, now: datetime) -> DossierEvent:
+    previous = dossier.status
+    dossier.status = target
+    _stamp(dossier, target, now)
+    if actor.is_staff:
+        audit.record(session, f"dossier_{action}", actor=actor, object_type="dossier",
+                     object_id=dossier.code, status_from=int(previous), status_to=int(target))
+    return record(session, dossier, action, actor=actor, status_from=previous,
+                  status_to=target, note=note, at=now)
+
+
+def _stamp(dossier: Dossier, status: DossierStatus, now: datetime) -> None:
+    if status is S.RECEIVED:
+        dossier.accepted_at = now
+    elif status is S.RESOLVED:
+        dossier.resolved_at = now
+    elif status is S.RETURNED:
+        dossier.returned_at = now
+    elif status is S.SUPPLEMENT:
+        dossier.paused_since = now
+    if status.closed:
+        dossier.closed_at = now
+
+
+# --- Supplements (ND61-17.1a, ND45-12) ------------------------------------------------------
+
+
+def request_supplement(session: Session, dossier: Dossier, staff: User, items: list[str],
+                       note: str | None = None, now: datetime | None = None
+                       ) -> SupplementRequest:
+    """Ask the citizen, once and in writing, for everything that is missing or wrong."""
+    items = [item.strip() for item in items if item and item.strip()]
+    if not items:
+        raise IllegalTransition("a supplement request lists what is needed")
+    request = SupplementRequest(dossier=dossier, requested_by_id=staff.id, items=items,
+                                note=(note or "").strip() or None,
+                                status_before=dossier.status, requested_at=now or utcnow())
+    session.add(request)
+    apply(session, dossier, "request_supplement", staff,
+          note="\n".join(items + ([request.note] if request.note else [])), now=now)
+    return request
+
+
+def start_supplement(session: Session, dossier: Dossier, user: User) -> Draft:
+    """The citizen's working copy for answering the open request (made once, then reused):
+    the dossier's answers and files, in the same form as the first submission."""
+    from portal.services import attachments, drafts
+
+    if dossier.status is not S.SUPPLEMENT or dossier.form_spec is None:
+        raise IllegalTransition("no supplement is asked for")
+    existing = session.query(Draft).filter_by(dossier_id=dossier.id).first()
+    if existing is not None:
+        return existing
+    draft, _token = drafts.start(session, dossier.form_spec, user)
+    draft.data = dict(dossier.data)
+    draft.dossier_id = dossier.id
+    attachments.copy_to_draft(session, dossier.current_version, draft)
+    session.flush()
+    return draft
+
+
+def answer_supplement(session: Session, dossier: Dossier, draft: Draft, user: User,
+                      now: datetime | None = None) -> DossierVersion:
+    """Send the amended dossier back: a new version (the old ones are kept), the same code,
+    the status it had before, and the due date moved by the days spent waiting."""
+    from portal.services import attachments, drafts, workdays
+
+    request = dossier.open_supplement
+    if dossier.status is not S.SUPPLEMENT or request is None or draft.dossier_id != dossier.id:
+        raise IllegalTransition("no supplement is asked for")
+    now = now or utcnow()
+    version = DossierVersion(dossier=dossier, number=dossier.version + 1,
+                             data=dict(draft.data), spec_version=draft.spec_version,
+                             created_at=now, created_by_id=user.id,
+                             note=str(_l("Bổ sung theo yêu cầu")))
+    session.add(version)
+    session.flush()
+    attachments.move_to_version(session, draft, version)
+    dossier.version, dossier.data = version.number, dict(draft.data)
+    dossier.spec_version = draft.spec_version
+    request.answered_at, request.answer_version = now, version.number
+    if dossier.paused_since is not None and dossier.due_date is not None:
+        calendar = workdays.calendar()
+        waited = calendar.working_days_between(
+            dossier.paused_since.astimezone(calendar.zone).date(),
+            now.astimezone(calendar.zone).date())
+        dossier.due_date = calendar.add_working_days(dossier.due_date, waited)
+    dossier.paused_since = None
+    _move(session, dossier, "answer_supplement", request.status_before, user, None, now)
+    drafts.discard(session, draft)
+    return version
+
+
+# --- Withdrawal -------------------------------------------------------------------------------
+
+
+def withdraw(session: Session, dossier: Dossier, user: User, reason: str,
+             now: datetime | None = None) -> DossierEvent:
+    """The citizen asks to withdraw a dossier not yet resolved (status 7)."""
+    event = apply(session, dossier, "withdraw", user, note=reason.strip(), now=now)
+    session.query(Draft).filter_by(dossier_id=dossier.id).delete()
+    dossier.paused_since = None
+    return event
