@@ -1,17 +1,11 @@
-"""Official slips of the one-stop mechanism (Thông tư 01/2018/TT-VPCP) as A5 PDFs.
+"""What every slip shares: the A5 page, the header, the title with its QR code, the text.
 
-Mẫu 01, "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", is :func:`receipt_pdf` (TT01-M01). What
-every slip shares is private: :class:`_SlipPDF` (A5 portrait, TT01-SIZE; Roboto from
-``form_documents.FONT_DIR``; the copy label at the top right of every page), :func:`_header`
-(TT01-19.2), :func:`_title` with the QR code of the tracking URL at its right, on each copy's
-first page, and :func:`_labelled`, :func:`_plain`, :func:`_numbered`, :func:`_signatures`.
-Mẫu 02 (supplement request), 03 (refusal), 04 (apology with a new date) and 05 (control slip)
-are each a body function and two signers handed to :func:`_render` in a :class:`_Slip`.
-
-The slip texts are plain Vietnamese constants, not gettext messages: a slip is an official
-document whose wording the circular fixes, whatever language the reader's interface uses.
-Text is NFC-normalised, so each Vietnamese letter is one Roboto glyph; long text wraps within
-the margins, and a long slip flows onto more pages without repeating the header.
+:class:`_SlipPDF` is an A5 portrait page in Roboto (TT01-SIZE) with the copy label at the top
+right of every page; :func:`_header` sets the issuer and the motto (TT01-19.2); :func:`_title`
+the title and dossier code, with the QR code of the tracking URL at its right when there is
+one; :func:`_signatures` the signature blocks. :func:`_render` puts a :class:`_Slip`
+together, its body drawn with the blocks of :mod:`.blocks`. The names are private to the
+package: each form's module builds on them.
 """
 from __future__ import annotations
 
@@ -20,7 +14,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from functools import partial
 from itertools import groupby
 
 import segno
@@ -34,7 +27,7 @@ COPY_APPLICANT = "Liên 2: Giao người nộp hồ sơ"
 QR_CAPTION = "Quét để tra cứu hồ sơ"
 DOTS = "…………………"
 SIGN_NOTE = "(Ký và ghi rõ họ tên)"
-ONLINE_NOTE = "(Giấy tiếp nhận được cấp điện tử qua Cổng Dịch vụ công, không cần chữ ký)"
+AS_PROCEDURE = "Theo quy định của thủ tục"
 FONT = "Roboto"
 FONT_FILES = {"": "Regular", "B": "Bold", "I": "Italic", "BI": "BoldItalic"}
 
@@ -55,31 +48,6 @@ class SlipHeader:
     place: str
 
 
-@dataclass(kw_only=True)
-class ReceiptFacts:
-    """What Mẫu 01 states. Times are aware; ``due_at`` None means "as the procedure says";
-    ``components`` are (name, count) pairs such as ("Tờ khai", "01 bản chính")."""
-    header: SlipHeader
-    code: str
-    procedure: str
-    applicant_name: str
-    applicant_address: str | None
-    applicant_phone: str | None
-    applicant_email: str | None
-    components: list[tuple[str, str]]
-    sets: int = 1
-    processing_time: str
-    received_at: datetime
-    due_at: datetime | None
-    result_place: str
-    tracking_url: str
-    issued_online: bool = True
-    officer: str | None = None
-    register_book: str | None = None
-    register_number: str | None = None
-    copies: tuple[str, ...] = (COPY_APPLICANT,)
-
-
 @dataclass
 class _Signer:
     """One signature block: role in capitals, a note under it, room to sign, then the name."""
@@ -91,19 +59,32 @@ class _Signer:
 
 @dataclass
 class _Slip:
-    """A slip ready to draw: the body is a function of the PDF, called once per copy."""
+    """A slip ready to draw: the body is a function of the PDF, called once per copy.
+
+    ``tracking_url`` None draws no QR code; the empty copy label prints nothing.
+    """
     title: str
     header: SlipHeader
     day: date
     code: str
-    tracking_url: str
-    copies: tuple[str, ...]
+    tracking_url: str | None
     body: Callable[[FPDF], None]
     signers: tuple[_Signer | None, _Signer | None] = (None, None)
+    copies: tuple[str, ...] = ("",)
 
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def _local(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment`` as a time in ``zone``.
+
+    :raises ValueError: if ``moment`` is naive, since its zone would be a guess.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("slips need aware datetimes")
+    return moment.astimezone(zone)
 
 
 def slip_datetime(moment: datetime, zone: tzinfo) -> str:
@@ -111,10 +92,13 @@ def slip_datetime(moment: datetime, zone: tzinfo) -> str:
 
     :raises ValueError: if ``moment`` is naive, since its zone would be a guess.
     """
-    if moment.tzinfo is None:
-        raise ValueError("slip_datetime needs an aware datetime")
-    local = moment.astimezone(zone)
+    local = _local(moment, zone)
     return f"{local:%H} giờ {local:%M} phút, {_day_text(local.date())}"
+
+
+def _short_datetime(moment: datetime | None, zone: tzinfo) -> str:
+    """"20/11/2026 08:37" in ``zone``, for a table's narrow cell; None is empty."""
+    return f"{_local(moment, zone):%d/%m/%Y %H:%M}" if moment else ""
 
 
 def _day_text(day: date) -> str:
@@ -139,11 +123,12 @@ def qr_svg(data: str, title: str = QR_CAPTION) -> str:
 
 
 class _SlipPDF(FPDF):
-    """An A5 slip in Roboto; each copy starts with :meth:`new_copy` on a page of its own."""
+    """A slip in Roboto, A5 portrait unless told; each copy starts on a page of its own."""
 
-    def __init__(self, title: str, author: str) -> None:
-        # A5 given in millimetres: fpdf2 warns on the name "A5", whose size it once changed.
-        super().__init__(format=A5)
+    def __init__(self, title: str, author: str, size: tuple[float, float] = A5,
+                 orientation: str = "P") -> None:
+        # Sizes given in millimetres: fpdf2 warns on the name "A5", whose size it once changed.
+        super().__init__(orientation=orientation, format=size)
         self.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
         self.set_auto_page_break(True, MARGIN_BOTTOM)
         for style, name in FONT_FILES.items():
@@ -160,9 +145,10 @@ class _SlipPDF(FPDF):
 
     def header(self) -> None:
         """The copy label at the top right of every page."""
-        self.set_font(FONT, "I", 8)
-        self.set_xy(self.l_margin, 5)
-        self.cell(self.epw, 4, _nfc(self.copy_label), align="R")
+        if self.copy_label:
+            self.set_font(FONT, "I", 8)
+            self.set_xy(self.l_margin, 5)
+            self.cell(self.epw, 4, _nfc(self.copy_label), align="R")
         self.set_xy(self.l_margin, self.t_margin)
 
 
@@ -212,13 +198,18 @@ def _rule(pdf: FPDF, centre: float, width: float) -> None:
     pdf.set_y(y + 1.5)
 
 
+def _issuer(pdf: FPDF, header: SlipHeader, width: float) -> None:
+    """Authority, and the desk in bold under it, in capitals, centred in a column."""
+    _centered(pdf, header.authority.upper(), width, size=9)
+    _centered(pdf, header.desk.upper(), width, "B", 9)
+    _rule(pdf, pdf.get_x() + width / 2, width / 3)
+
+
 def _header(pdf: FPDF, header: SlipHeader, day: date) -> None:
     """Authority and desk on the left; motto, place and date on the right (TT01-19.2)."""
     top, left_w = pdf.get_y(), pdf.epw - HEADER_RIGHT
     right_w, right_x = HEADER_RIGHT, pdf.l_margin + left_w
-    _centered(pdf, header.authority.upper(), left_w, size=9)
-    _centered(pdf, header.desk.upper(), left_w, "B", 9)
-    _rule(pdf, pdf.l_margin + left_w / 2, left_w / 3)
+    _issuer(pdf, header, left_w)
     left_bottom = pdf.get_y()
     pdf.set_xy(right_x, top)
     _centered(pdf, MOTTO[0], right_w, "B", 9)
@@ -229,44 +220,17 @@ def _header(pdf: FPDF, header: SlipHeader, day: date) -> None:
     pdf.set_xy(pdf.l_margin, max(left_bottom, pdf.get_y()) + 4)
 
 
-def _title(pdf: FPDF, title: str, code: str, qr_data: str) -> None:
-    """Title (a newline marks its best break) and dossier code, centred; the QR at right."""
+def _title(pdf: FPDF, title: str, code: str, qr_data: str | None) -> None:
+    """Title (a newline marks its best break) and dossier code, centred; any QR at right."""
     top, side = pdf.get_y(), QR_SIZE + 2
     pdf.set_x(pdf.l_margin + side)
     _centered(pdf, title.upper(), pdf.epw - 2 * side, "B", 12, 5.8)
     _centered(pdf, f"Mã hồ sơ: {code}", pdf.epw - 2 * side, "", 10, LINE)
-    text_bottom = pdf.get_y()
-    _draw_qr(pdf, qr_data, pdf.w - pdf.r_margin - QR_SIZE, top - 1.5)
-    pdf.set_xy(pdf.l_margin, max(text_bottom, top + QR_SIZE) + 2)
-
-
-def _labelled(pdf: FPDF, *parts: tuple[str, str | None]) -> None:
-    """One paragraph of (label, value) parts: labels plain, values bold, a missing one dots."""
-    pdf.set_x(pdf.l_margin)
-    for label, value in parts:
-        pdf.set_font(FONT, "", 10)
-        pdf.write(LINE, _nfc(label))
-        pdf.set_font(FONT, "B" if value else "", 10)
-        pdf.write(LINE, _nfc(value or DOTS))
-    pdf.ln(LINE)
-
-
-def _plain(pdf: FPDF, text: str) -> None:
-    """A paragraph of plain text across the page."""
-    pdf.set_font(FONT, "", 10)
-    pdf.multi_cell(pdf.epw, LINE, _nfc(text), align="J", new_x="LMARGIN", new_y="NEXT")
-
-
-def _numbered(pdf: FPDF, items: list[str], indent: float = 5, number: float = 7) -> None:
-    """A numbered list with hanging lines, each item kept from starting at a page's foot."""
-    pdf.set_font(FONT, "", 10)
-    for position, text in enumerate(items, start=1):
-        if pdf.will_page_break(LINE):
-            pdf.add_page()
-        pdf.set_x(pdf.l_margin + indent)
-        pdf.cell(number, LINE, f"{position}.")
-        pdf.multi_cell(pdf.epw - indent - number, LINE, _nfc(text), align="J",
-                       new_x="LMARGIN", new_y="NEXT")
+    bottom = pdf.get_y()
+    if qr_data:
+        _draw_qr(pdf, qr_data, pdf.w - pdf.r_margin - QR_SIZE, top - 1.5)
+        bottom = max(bottom, top + QR_SIZE)
+    pdf.set_xy(pdf.l_margin, bottom + 2)
 
 
 def _signatures(pdf: FPDF, left: _Signer | None, right: _Signer | None) -> None:
@@ -299,42 +263,3 @@ def _render(slip: _Slip) -> bytes:
         slip.body(pdf)
         _signatures(pdf, *slip.signers)
     return bytes(pdf.output())
-
-
-def _receipt_body(pdf: FPDF, facts: ReceiptFacts, zone: tzinfo) -> None:
-    """The body of Mẫu 01, in the circular's order."""
-    due = slip_datetime(facts.due_at, zone) if facts.due_at else "Theo quy định của thủ tục"
-    _labelled(pdf, (f"{facts.header.desk} tiếp nhận hồ sơ của: Ông/Bà ", facts.applicant_name))
-    _labelled(pdf, ("Địa chỉ: ", facts.applicant_address))
-    _labelled(pdf, ("Số điện thoại: ", facts.applicant_phone),
-              ("    Email: ", facts.applicant_email))
-    _labelled(pdf, ("Nội dung yêu cầu giải quyết: ", facts.procedure))
-    _plain(pdf, "1. Thành phần hồ sơ nộp gồm:")
-    _numbered(pdf, [f"{name} ({count})" for name, count in facts.components])
-    _labelled(pdf, ("2. Số lượng hồ sơ: ", f"{facts.sets:02d} bộ"))
-    _labelled(pdf, ("3. Thời gian giải quyết hồ sơ theo quy định là: ", facts.processing_time))
-    _labelled(pdf, ("4. Thời gian nhận hồ sơ: ", slip_datetime(facts.received_at, zone)))
-    _labelled(pdf, ("5. Thời gian trả kết quả giải quyết hồ sơ: ", due))
-    _labelled(pdf, ("6. Đăng ký nhận kết quả tại: ", facts.result_place))
-    _labelled(pdf, ("Vào Sổ theo dõi hồ sơ, Quyển số: ", facts.register_book),
-              ("    Số thứ tự: ", facts.register_number))
-
-
-def _receipt_signers(facts: ReceiptFacts) -> tuple[_Signer | None, _Signer | None]:
-    """Applicant and officer; online, no signatures, and a note that the portal issued it."""
-    officer = facts.officer or ""
-    if facts.issued_online:
-        return None, _Signer("NGƯỜI TIẾP NHẬN HỒ SƠ", ONLINE_NOTE, officer, room=3)
-    return (_Signer("NGƯỜI NỘP HỒ SƠ", SIGN_NOTE, facts.applicant_name),
-            _Signer("NGƯỜI TIẾP NHẬN HỒ SƠ", SIGN_NOTE, officer))
-
-
-def receipt_pdf(facts: ReceiptFacts, zone: tzinfo) -> bytes:
-    """Mẫu 01, "Giấy tiếp nhận hồ sơ và hẹn trả kết quả": one A5 slip per copy requested.
-
-    Times are shown in ``zone`` (the authority's, e.g. ``ZoneInfo("Asia/Ho_Chi_Minh")``).
-    """
-    return _render(_Slip(
-        "Giấy tiếp nhận hồ sơ\nvà hẹn trả kết quả", facts.header,
-        facts.received_at.astimezone(zone).date(), facts.code, facts.tracking_url, facts.copies,
-        partial(_receipt_body, facts=facts, zone=zone), _receipt_signers(facts)))
