@@ -219,8 +219,12 @@ def seed_demo(if_empty: bool) -> None:
         db.session.rollback()
         raise click.ClickException("demo data is invalid; nothing was saved")
     db.session.commit()
+    from portal.services import demo_dossiers
+
+    made = demo_dossiers.seed(db.session)
+    db.session.commit()
     click.echo(
-        f"demo authority ready: {report.agencies} agencies, "
+        f"demo authority ready: {report.agencies} agencies, {made} demo dossiers, "
         f"{len(report.procedures.created) + len(report.procedures.updated)} procedures"
         + (", shared catalogues loaded" if report.reference_loaded else "")
     )

@@ -76,11 +76,12 @@ def result_channel_label(channel: Channel) -> str:
 
 def action_label(event: DossierEvent) -> str:
     """What an event means, in words."""
-    from portal.services.workflow import ACTIONS
+    from portal.services.workflow import ACTIONS, NOTES
 
-    action = ACTIONS.get(event.action)
-    if action is not None:
-        return str(action.label)
+    if event.action in ACTIONS:
+        return str(ACTIONS[event.action].label)
+    if event.action in NOTES:
+        return str(NOTES[event.action][0])
     return event.status_to.label if event.status_to else event.action
 
 

@@ -124,6 +124,17 @@ def open_page(browser, live_server) -> Iterator[Callable]:
         context.close()
 
 
+def log_in(page, email: str, password: str = "Demo@12345") -> None:
+    """Log in through the login page and wait until it has taken."""
+    from playwright.sync_api import expect
+
+    page.goto("/tai-khoan/dang-nhap")
+    page.get_by_label("Thư điện tử, số điện thoại hoặc số định danh cá nhân").fill(email)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+
+
 @pytest.fixture
 def axe_violations() -> Callable:
     """Run axe-core on a page (JavaScript must be enabled) and return WCAG A/AA violations."""

@@ -94,3 +94,14 @@ def latest_dossier(app) -> Dossier:
 def user_id(app, email: str) -> int:
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def open_papers(page, app, code: str = BIRTH) -> str:
+    """In a browser: start a draft of ``code``, fill it in, open its papers page; its token."""
+    page.goto(f"/nop-ho-so/{code}")
+    page.get_by_role("button", name=re.compile("Bắt đầu khai|Khai một bản mới")).click()
+    page.wait_for_url(re.compile(r"/nhap/"))
+    token = re.search(r"/nhap/([^/?#]+)", page.url).group(1)
+    complete(app, token)
+    page.goto(f"/nop-ho-so/nhap/{token}/giay-to")
+    return token

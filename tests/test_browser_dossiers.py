@@ -10,27 +10,16 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Attachment, Dossier
-from tests.browser_harness import DESKTOP
-from tests.dossier_support import BIRTH, CITIZEN, PDF, complete
+from tests.browser_harness import DESKTOP, log_in
+from tests.dossier_support import CITIZEN, PDF, open_papers
 
 
 def _log_in(page) -> None:
-    page.goto("/tai-khoan/dang-nhap")
-    page.get_by_label("Thư điện tử, số điện thoại hoặc số định danh cá nhân").fill(CITIZEN)
-    page.locator("#password").fill("Demo@12345")
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("link", name="Hồ sơ của tôi")).to_be_visible()
+    log_in(page, CITIZEN)
 
 
 def _papers(page, live_server) -> str:
-    """Start a complete birth-registration draft and open its papers page; its token."""
-    page.goto(f"/nop-ho-so/{BIRTH}")
-    page.get_by_role("button", name=re.compile("Bắt đầu khai|Khai một bản mới")).click()
-    page.wait_for_url(re.compile(r"/nhap/"))
-    token = re.search(r"/nhap/([^/?#]+)", page.url).group(1)
-    complete(live_server.app, token)
-    page.goto(f"/nop-ho-so/nhap/{token}/giay-to")
-    return token
+    return open_papers(page, live_server.app)
 
 
 def _birth_certificate(page):

@@ -174,6 +174,36 @@ def test_waiting_for_a_supplement_moves_the_due_date(app, demo):
         assert dossier.status is DossierStatus.SUBMITTED and dossier.version == 2
 
 
+@pytest.mark.parametrize("sent, asked, answered, due_before, due_after", [
+    # 30/04 and 01/05/2026 are holidays: 3 working days from Tuesday 28/04 end on 05/05;
+    # waiting from 29/04 to 04/05 costs one working day (04/05).
+    (datetime(2026, 4, 28, 9, 0), datetime(2026, 4, 29, 9, 0), datetime(2026, 5, 4, 9, 0),
+     date(2026, 5, 5), date(2026, 5, 6)),
+    # National Day: 31/08 (swapped) and 01–02/09/2026 are off; from Friday 28/08, 3 working
+    # days end on 07/09; waiting from 28/08 to 03/09 costs one working day (03/09).
+    (datetime(2026, 8, 28, 9, 0), datetime(2026, 8, 28, 10, 0), datetime(2026, 9, 3, 9, 0),
+     date(2026, 9, 7), date(2026, 9, 8)),
+    # Waiting over Tết Bính Ngọ (16–20/02/2026) costs only the working days around it.
+    (datetime(2026, 2, 11, 9, 0), datetime(2026, 2, 12, 9, 0), datetime(2026, 2, 24, 9, 0),
+     date(2026, 2, 23), date(2026, 2, 26)),
+])
+def test_deadlines_pause_while_the_citizen_supplements(app, demo, sent, asked, answered,
+                                                       due_before, due_after):
+    with app.test_request_context():
+        dossier = dossiers.submit(db.session, _draft_for("1.004873"), _citizen(),
+                                  result_channel=Channel.ONLINE,
+                                  now=sent.replace(tzinfo=HANOI))
+        assert dossier.due_date == due_before
+        staff = db.session.scalar(select(User).where(User.email == "motcua@demo.local"))
+        workflow.request_supplement(db.session, dossier, staff, ["Giấy tờ còn thiếu"],
+                                    now=asked.replace(tzinfo=HANOI))
+        assert dossier.paused_since is not None
+        copy = workflow.start_supplement(db.session, dossier, _citizen())
+        workflow.answer_supplement(db.session, dossier, copy, _citizen(),
+                                   now=answered.replace(tzinfo=HANOI))
+        assert dossier.due_date == due_after and dossier.paused_since is None
+
+
 # --- The state machine ---------------------------------------------------------------------
 
 ACTIONS = sorted(a for a in workflow.ACTIONS if a not in ("submit", "answer_supplement"))
@@ -183,8 +213,9 @@ ACTIONS = sorted(a for a in workflow.ACTIONS if a not in ("submit", "answer_supp
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(ACTIONS + ["supplement_round_trip"]), max_size=12))
 def test_random_actions_never_reach_an_illegal_state(app, demo, actions):
-    """Whatever is tried, a dossier only moves along the table, and every move writes one
-    event; refused actions change nothing."""
+    """Whatever is tried (each staff action by an officer holding its role), a dossier only
+    moves along the table, and every move writes one event; refused actions change
+    nothing."""
     with app.test_request_context():
         dossier = dossiers.submit(db.session, _draft_for("1.004873"), _citizen(),
                                   result_channel=Channel.IN_PERSON)
@@ -213,8 +244,15 @@ def _try(dossier: Dossier, action: str, staff: User) -> None:
         working_copy = workflow.start_supplement(db.session, dossier, _citizen())
         workflow.answer_supplement(db.session, dossier, working_copy, _citizen())
         return
-    actor = staff if workflow.ACTIONS[action].by_staff else _citizen()
+    roles = workflow.ACTIONS[action].roles
+    actor = next((u for u in _officers() if u.has_role(*roles)), None) if roles else _citizen()
     workflow.apply(db.session, dossier, action, actor, note="Lý do")
+
+
+def _officers() -> list[User]:
+    """The demo receiver, processor and approver."""
+    return list(db.session.scalars(select(User).where(User.email.in_(
+        ("motcua@demo.local", "chuyenvien@demo.local", "lanhdao@demo.local")))))
 
 
 def test_citizens_cannot_take_staff_actions_and_reasons_are_required(app, demo):

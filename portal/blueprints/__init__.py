@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.account import bp as account_bp
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.applications import bp as applications_bp
+    from portal.blueprints.backoffice import bp as backoffice_bp
     from portal.blueprints.catalog import bp as catalog_bp
     from portal.blueprints.dossiers import bp as dossiers_bp
     from portal.blueprints.faq import bp as faq_bp
@@ -21,5 +22,6 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.tracking import bp as tracking_bp
 
     for blueprint in (home_bp, catalog_bp, search_bp, guides_bp, faq_bp, about_bp, account_bp,
-                      admin_bp, applications_bp, dossiers_bp, tracking_bp, jobs_bp, site_bp):
+                      admin_bp, applications_bp, backoffice_bp, dossiers_bp, tracking_bp,
+                      jobs_bp, site_bp):
         app.register_blueprint(blueprint)

@@ -46,3 +46,4 @@ from portal.models.dossiers import (
     SupplementRequest,
 )
 from portal.models.jobs import Job, JobStatus
+from portal.models.backoffice import Consultation, DossierResult, Extension, FeeRequest

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -188,6 +189,10 @@ class Procedure(TimestampMixin, Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: How much the service is used (dossiers over the last year); orders "most used".
     popularity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: How the one-stop office handles it: ``[{"name", "role", "days"}]`` in order, ``role``
+    #: one of receiver / processor / approver, ``days`` the share of the processing time
+    #: (working days). None: the default plan of ``services.backoffice``.
+    process_plan: Mapped[list | None] = mapped_column(JSON)
 
     field: Mapped[Field] = relationship(back_populates="procedures")
     agency: Mapped[Agency | None] = relationship()

@@ -29,13 +29,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.models.accounts import User
 from portal.models.base import Base, TimestampMixin, UTCDateTime, utcnow
 from portal.models.catalog import Agency, Channel, DossierComponent, Procedure
 from portal.models.forms import Draft, FormSpec
 from portal.models.types import IntEnumType
+from portal.text import fold
 
 
 class DossierStatus(enum.IntEnum):
@@ -85,6 +86,12 @@ class Dossier(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_dossier_user_status", "user_id", "status"),
         Index("ix_dossier_agency_status_due", "receiving_agency_id", "status", "due_date"),
+        Index("ix_dossier_unit_status_due", "agency_id", "status", "due_date"),
+        Index("ix_dossier_status_due", "status", "due_date"),
+        # Covers the inbox's count per tab without reading the table.
+        Index("ix_dossier_status_scope", "status", "awaiting_approval", "receiving_agency_id",
+              "agency_id"),
+        Index("ix_dossier_received_at", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,11 +140,29 @@ class Dossier(TimestampMixin, Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The applicant's name and the code folded (no tone marks, lower case) for search.
+    search_text: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    #: Back office: the processing officer, the step of the procedure's plan the dossier is
+    #: at and that step's due date, whether a proposed result waits for the approver.
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    step_due_date: Mapped[date | None] = mapped_column(Date)
+    awaiting_approval: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default="0")
+    proposal: Mapped[str | None] = mapped_column(Text)
+    #: Set when the due date was extended (Mẫu 04): the dossier then counts as late.
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When resolved: ``early``, ``on_time`` or ``late`` against the due date (an extended
+    #: dossier is late), ``no_deadline`` without one; kept for the statistics.
+    outcome: Mapped[str | None] = mapped_column(String(12), index=True)
+    #: How the result was handed over (desk, post, online).
+    returned_via: Mapped[Channel | None] = mapped_column(IntEnumType(Channel))
 
     procedure: Mapped[Procedure] = relationship()
     agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
     receiving_agency: Mapped[Agency] = relationship(foreign_keys=[receiving_agency_id])
-    user: Mapped[User | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     form_spec: Mapped[FormSpec | None] = relationship()
     versions: Mapped[list[DossierVersion]] = relationship(
         back_populates="dossier", order_by="DossierVersion.number",
@@ -149,6 +174,23 @@ class Dossier(TimestampMixin, Base):
     supplement_requests: Mapped[list[SupplementRequest]] = relationship(
         back_populates="dossier", order_by="SupplementRequest.id",
         cascade="all, delete-orphan")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    consultations: Mapped[list[Consultation]] = relationship(  # noqa: F821
+        back_populates="dossier", order_by="Consultation.id", cascade="all, delete-orphan")
+    extensions: Mapped[list[Extension]] = relationship(  # noqa: F821
+        back_populates="dossier", order_by="Extension.id", cascade="all, delete-orphan")
+    results: Mapped[list[DossierResult]] = relationship(  # noqa: F821
+        back_populates="dossier", order_by="DossierResult.number",
+        cascade="all, delete-orphan")
+    fee_requests: Mapped[list[FeeRequest]] = relationship(  # noqa: F821
+        back_populates="dossier", order_by="FeeRequest.id", cascade="all, delete-orphan")
+
+    @validates("applicant_name", "code")
+    def _keep_search_text(self, key: str, value: str) -> str:
+        name = value if key == "applicant_name" else self.applicant_name
+        code = value if key == "code" else self.code
+        self.search_text = fold(f"{name or ''} {code or ''}")[:320]
+        return value
 
     @property
     def current_version(self) -> DossierVersion:

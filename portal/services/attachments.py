@@ -136,6 +136,35 @@ def reuse(session: Session, draft: Draft, component: DossierComponent,
     return attachment
 
 
+def result_offers(session: Session, user: User, component: DossierComponent) -> list:
+    """E-results ``user`` received that are the paper ``component`` asks for (its name
+    contains the result's name, e.g. "Giấy chứng nhận kết hôn của cha, mẹ")."""
+    from portal.models import DossierResult
+
+    name = fold(component.name)
+    rows = session.scalars(select(DossierResult).join(Dossier).where(
+        Dossier.user_id == user.id,
+        Dossier.status.in_((DossierStatus.RESOLVED, DossierStatus.RETURNED)))
+        .order_by(DossierResult.id.desc()))
+    return [r for r in rows if fold(r.title) and fold(r.title) in name]
+
+
+def reuse_result(session: Session, draft: Draft, component: DossierComponent, result_id: int,
+                 user: User) -> Attachment | None:
+    """Attach one of ``user``'s e-results as the paper ``component`` asks for."""
+    result = next((r for r in result_offers(session, user, component) if r.id == result_id),
+                  None)
+    if result is None:
+        return None
+    attachment = Attachment(
+        sha256=result.sha256, filename=result.filename, media_type=result.media_type,
+        size=result.size, component_id=component.id, component_name=component.name,
+        draft_id=draft.id, uploaded_by_id=user.id)
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
 def copy_to_draft(session: Session, version: DossierVersion, draft: Draft) -> None:
     """Start a supplement draft with the files of the version it amends."""
     for source in version.attachments:

@@ -1,22 +1,30 @@
-"""The receipt and appointment slip of a dossier (Mẫu 01, TT01-M01) as data, PDF and QR.
+"""A dossier's official slips (TT 01/2018: Mẫu 01 receipt, 02 supplement request, 03
+refusal, 04 apology, 05 control slip) and the register (Mẫu 06), as data for
+:mod:`portal.services.slips`, PDF and QR.
 
 The facts come from the dossier as submitted (its current version's papers), so the slip
 never changes with the citizen's profile or a later edit of the procedure.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from portal.display import due_moment, result_place
-from portal.models import Dossier
+from portal.models import Agency, Channel, Dossier, User
 from portal.services import notifications, slips, workdays
 
 
-def header(dossier: Dossier) -> slips.SlipHeader:
-    """The issuing authority and desk of the dossier's slips."""
+def header(dossier: Dossier, issuing: Agency | None = None) -> slips.SlipHeader:
+    """The authority and the unit issuing the dossier's slips: the receiving desk unless
+    another unit is named (the resolving agency signs Mẫu 04 and the result)."""
     config = current_app.config
-    return slips.SlipHeader(authority=config["AUTHORITY_NAME"],
-                            desk=dossier.receiving_agency.name, place=config["SLIP_PLACE"])
+    unit = issuing or dossier.receiving_agency
+    return slips.SlipHeader(authority=config["AUTHORITY_NAME"], desk=unit.name,
+                            place=config["SLIP_PLACE"])
 
 
 def components(dossier: Dossier) -> list[tuple[str, str]]:
@@ -61,3 +69,133 @@ def qr(dossier: Dossier) -> str:
 
     return slips.qr_svg(notifications.tracking_url(dossier),
                         title=_("Mã QR tra cứu hồ sơ %(code)s", code=dossier.code))
+
+
+# --- The other slips (Mẫu 02–05) and the register (Mẫu 06), for the back office ----------
+
+
+def slip_pdf(dossier: Dossier, form: str, copies: int = 1) -> bytes | None:
+    """Mẫu ``form`` ("01" … "05") of the dossier, None when it does not apply (no
+    supplement asked, not refused, never extended)."""
+    zone = workdays.calendar().zone
+    if form == "01":
+        receipt = facts(dossier)
+        if copies == 2:
+            receipt.copies = (slips.COPY_ARCHIVE, slips.COPY_APPLICANT)
+        receipt.issued_online = dossier.channel is Channel.ONLINE
+        return slips.receipt_pdf(receipt, zone)
+    builders = {"02": _supplement, "03": _refusal, "04": _apology, "05": _control}
+    builder = builders.get(form)
+    made = builder(dossier) if builder else None
+    return None if made is None else made[0](made[1], zone)
+
+
+def _local_day(moment) -> date:
+    return moment.astimezone(workdays.calendar().zone).date()
+
+
+def _name(session_user_id: int | None) -> str | None:
+    from portal.extensions import db
+
+    user = db.session.get(User, session_user_id) if session_user_id else None
+    return user.display_name if user else None
+
+
+def _supplement(dossier: Dossier):
+    request = dossier.supplement_requests[-1] if dossier.supplement_requests else None
+    if request is None:
+        return None
+    desk = dossier.receiving_agency
+    return slips.supplement_pdf, slips.SupplementFacts(
+        header=header(dossier), code=dossier.code, procedure=dossier.procedure.name,
+        applicant_name=dossier.applicant_name, items=list(request.items), reason=request.note,
+        officer=_name(request.requested_by_id),
+        contact_phone=desk.phone or current_app.config["AUTHORITY_PHONE"],
+        day=_local_day(request.requested_at), tracking_url=notifications.tracking_url(dossier))
+
+
+def _refusal(dossier: Dossier):
+    event = next((e for e in reversed(dossier.events) if e.action == "refuse"), None)
+    if event is None:
+        return None
+    return slips.refusal_pdf, slips.RefusalFacts(
+        header=header(dossier), code=dossier.code, procedure=dossier.procedure.name,
+        applicant_name=dossier.applicant_name, reason=event.note or "",
+        officer=_name(event.actor_id), day=_local_day(event.at))
+
+
+def _apology(dossier: Dossier):
+    extension = dossier.extensions[-1] if dossier.extensions else None
+    if extension is None:
+        return None
+    calendar = workdays.calendar()
+    return slips.apology_pdf, slips.ApologyFacts(
+        header=header(dossier, issuing=dossier.agency), code=dossier.code,
+        procedure=dossier.procedure.name, applicant_name=dossier.applicant_name,
+        received_at=dossier.received_at, old_due_at=calendar.closing_time(extension.old_due_date),
+        new_due_at=calendar.closing_time(extension.new_due_date), reason=extension.reason,
+        signer=_name(extension.created_by_id), day=_local_day(extension.created_at))
+
+
+#: Events that hand the dossier from one side to another, for the control slip (Mẫu 05).
+HANDOVERS = ("accept", "assign", "reassign", "propose", "return_for_rework", "approve",
+             "return_result")
+
+
+def _control(dossier: Dossier):
+    rows = [_handover(dossier, e) for e in dossier.events if e.action in HANDOVERS]
+    return slips.control_pdf, slips.ControlFacts(
+        header=header(dossier), code=dossier.code, procedure=dossier.procedure.name,
+        applicant_name=dossier.applicant_name, due_at=due_moment(dossier), handovers=rows,
+        day=workdays.calendar().today())
+
+
+def _handover(dossier: Dossier, event) -> slips.HandOver:
+    desk, unit = dossier.receiving_agency.name, (dossier.agency or dossier.receiving_agency).name
+    sides = {"accept": (dossier.applicant_name, desk), "assign": (desk, unit),
+             "reassign": (unit, unit), "propose": (unit, unit),
+             "return_for_rework": (unit, unit), "approve": (unit, desk),
+             "return_result": (desk, dossier.applicant_name)}
+    giver, receiver = sides[event.action]
+    return slips.HandOver(giver=giver, giver_person=_name(event.actor_id), receiver=receiver,
+                          receiver_person=None, at=event.at, outcome=_outcome(dossier, event.at))
+
+
+def _outcome(dossier: Dossier, moment) -> str | None:
+    if dossier.due_date is None:
+        return None
+    day = _local_day(moment)
+    if day < dossier.due_date:
+        return "Trước hạn"
+    return "Đúng hạn" if day == dossier.due_date else "Quá hạn"
+
+
+def register_facts(session: Session, user: User, start: date, end: date) -> slips.RegisterFacts:
+    """The register (Mẫu 06) of the dossiers received by the officer's agencies in a period."""
+    from datetime import datetime, timedelta
+
+    from portal.services import backoffice
+
+    zone = workdays.calendar().zone
+    since = datetime.combine(start, datetime.min.time(), zone)
+    until = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
+    found = session.scalars(select(Dossier).where(
+        backoffice.visible_clause(backoffice.scope(session, user)),
+        Dossier.received_at >= since, Dossier.received_at < until)
+        .order_by(Dossier.received_at, Dossier.id)).all()
+    desk = user.agency or (found[0].receiving_agency if found else None)
+    head = slips.SlipHeader(authority=current_app.config["AUTHORITY_NAME"],
+                            desk=desk.name if desk else "", place=current_app.config["SLIP_PLACE"])
+    return slips.RegisterFacts(header=head, start=start, end=end,
+                               rows=[_register_row(d) for d in found])
+
+
+def _register_row(dossier: Dossier) -> slips.RegisterRow:
+    sent = next((e.at for e in dossier.events if e.action == "assign"), None)
+    contact = ", ".join(p for p in (dossier.applicant_address, dossier.applicant_phone) if p)
+    return slips.RegisterRow(
+        code=dossier.code, procedure=dossier.procedure.name, applicant=dossier.applicant_name,
+        address_phone=contact, agency=(dossier.agency or dossier.receiving_agency).name,
+        received_at=dossier.received_at, due_at=due_moment(dossier), sent_to_agency_at=sent,
+        result_from_agency_at=dossier.resolved_at, returned_at=dossier.returned_at,
+        note=dossier.status.label if dossier.status.closed else None)

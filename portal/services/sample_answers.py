@@ -10,6 +10,7 @@ import random
 from datetime import date
 
 from portal.services import eforms
+from portal.text import fold
 
 NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Minh Châu", "Phạm Thu Dung", "Hoàng Văn Em")
 
@@ -82,10 +83,20 @@ def _cccd_candidates(key: str, rng):
 
 def _text_candidates(f: eforms.Field, key: str, rng):
     low = int(f.min) if f.min is not None else 1
+    kind, label = f.type, fold(f.label)
+    if kind == "number":
+        yield {key: str(max(low, rng.randint(1, 5)))}
+    elif kind == "money":
+        yield {key: f"{rng.randint(5, 95) * 10}.000.000"}
+    elif kind == "phone":
+        yield {key: f"09{rng.randint(10000000, 99999999)}"}
+    elif kind == "email":
+        yield {key: f"nguoi.nop{rng.randint(1, 999)}@example.com"}
+    elif kind == "tax_code":
+        yield {key: "0101234567"}
+    elif ("ho" in label and "ten" in label) or label.startswith("ten nguoi"):
+        yield {key: NAMES[rng.randrange(len(NAMES))]}
+    yield {key: "Thông tin mẫu để trình diễn"}
     yield {key: NAMES[rng.randrange(len(NAMES))]}
     yield {key: "0912345678"}
-    yield {key: "an.nguyen@example.com"}
     yield {key: str(max(low, 1))}
-    yield {key: "50.000.000"}
-    yield {key: "0101234567"}
-    yield {key: "Thông tin mẫu để trình diễn"}

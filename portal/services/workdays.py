@@ -63,6 +63,21 @@ class WorkCalendar:
                 return candidate
         raise ValueError(f"no working day within a year after {day}")
 
+    def previous_working_day(self, day: date) -> date:
+        """The last working day before ``day``."""
+        for offset in range(1, MAX_SEARCH_DAYS):
+            candidate = day - timedelta(days=offset)
+            if self.is_working_day(candidate):
+                return candidate
+        raise ValueError(f"no working day within a year before {day}")
+
+    def subtract_working_days(self, end: date, count: int) -> date:
+        """The working day ``count`` working days before ``end`` (``end`` itself for 0)."""
+        day = end
+        for _ in range(count):
+            day = self.previous_working_day(day)
+        return day
+
     def receipt_time(self, moment: datetime) -> datetime:
         """When a dossier sent at ``moment`` (aware) counts as received, in local time."""
         local = moment.astimezone(self.zone)
@@ -100,6 +115,10 @@ class WorkCalendar:
         """How many working days lie after ``start`` up to and including ``end``."""
         return sum(1 for offset in range(1, (end - start).days + 1)
                    if self.is_working_day(start + timedelta(days=offset)))
+
+    def today(self) -> date:
+        """Today's date where the authority is."""
+        return datetime.now(self.zone).date()
 
     def closing_time(self, day: date) -> datetime:
         """When the office closes on ``day`` (the hour a result is due)."""

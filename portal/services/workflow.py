@@ -20,6 +20,7 @@ from portal.models import (
     DossierVersion,
     Draft,
     SupplementRequest,
+    Role,
     User,
     utcnow,
 )
@@ -32,36 +33,62 @@ OPEN = frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE})
 @dataclass(frozen=True)
 class Action:
     """A transition: the statuses it starts from, the status it leads to (None: decided by
-    the dossier, e.g. back to where a supplement was asked), and who may take it."""
+    the dossier, e.g. back to where a supplement was asked), and who may take it: staff
+    holding one of ``roles``, or the citizen when ``roles`` is empty."""
 
     sources: frozenset[DossierStatus]
     target: DossierStatus | None
-    by_staff: bool
+    roles: frozenset[Role]
     label: str
     needs_note: bool = False
 
+    @property
+    def by_staff(self) -> bool:
+        return bool(self.roles)
+
+
+CITIZEN: frozenset[Role] = frozenset()
+DESK = frozenset({Role.RECEIVER})
+HANDLERS = frozenset({Role.RECEIVER, Role.PROCESSOR, Role.APPROVER})
+LEADERS = frozenset({Role.APPROVER})
 
 ACTIONS: dict[str, Action] = {
-    "submit": Action(frozenset(), S.SUBMITTED, False, _l("Nộp hồ sơ trực tuyến")),
-    "accept": Action(frozenset({S.SUBMITTED}), S.RECEIVED, True, _l("Tiếp nhận hồ sơ")),
-    "refuse": Action(frozenset({S.SUBMITTED}), S.REFUSED, True,
+    "submit": Action(frozenset(), S.SUBMITTED, CITIZEN, _l("Nộp hồ sơ trực tuyến")),
+    "register": Action(frozenset(), S.SUBMITTED, DESK, _l("Nhận hồ sơ tại Bộ phận Một cửa")),
+    "accept": Action(frozenset({S.SUBMITTED}), S.RECEIVED, DESK, _l("Tiếp nhận hồ sơ")),
+    "refuse": Action(frozenset({S.SUBMITTED}), S.REFUSED, DESK,
                      _l("Từ chối tiếp nhận hồ sơ"), needs_note=True),
-    "process": Action(frozenset({S.RECEIVED}), S.PROCESSING, True, _l("Chuyển xử lý")),
+    "assign": Action(frozenset({S.RECEIVED}), S.PROCESSING,
+                     frozenset({Role.PROCESSOR, Role.APPROVER}), _l("Chuyển xử lý")),
     "request_supplement": Action(frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING}),
-                                 S.SUPPLEMENT, True, _l("Yêu cầu bổ sung hồ sơ"),
+                                 S.SUPPLEMENT, HANDLERS, _l("Yêu cầu bổ sung hồ sơ"),
                                  needs_note=True),
-    "answer_supplement": Action(frozenset({S.SUPPLEMENT}), None, False,
+    "answer_supplement": Action(frozenset({S.SUPPLEMENT}), None, CITIZEN,
                                 _l("Công dân gửi bổ sung hồ sơ")),
-    "request_fee": Action(frozenset({S.PROCESSING}), S.FEE, True,
+    "request_fee": Action(frozenset({S.PROCESSING}), S.FEE,
+                          frozenset({Role.PROCESSOR, Role.APPROVER}),
                           _l("Yêu cầu thực hiện nghĩa vụ tài chính"), needs_note=True),
-    "fee_paid": Action(frozenset({S.FEE}), S.PROCESSING, True,
+    "fee_paid": Action(frozenset({S.FEE}), S.PROCESSING, HANDLERS,
                        _l("Đã thực hiện nghĩa vụ tài chính")),
-    "resolve": Action(frozenset({S.PROCESSING}), S.RESOLVED, True, _l("Đã xử lý xong")),
-    "return_result": Action(frozenset({S.RESOLVED}), S.RETURNED, True,
-                            _l("Trả kết quả")),
-    "withdraw": Action(OPEN, S.WITHDRAWN, False, _l("Công dân rút hồ sơ"), needs_note=True),
+    "approve": Action(frozenset({S.PROCESSING}), S.RESOLVED, LEADERS, _l("Đã xử lý xong")),
+    "return_result": Action(frozenset({S.RESOLVED}), S.RETURNED, DESK, _l("Trả kết quả")),
+    "withdraw": Action(OPEN, S.WITHDRAWN, CITIZEN, _l("Công dân rút hồ sơ"), needs_note=True),
     "stop": Action(frozenset({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE}), S.STOPPED,
-                   True, _l("Dừng xử lý hồ sơ"), needs_note=True),
+                   LEADERS, _l("Dừng xử lý hồ sơ"), needs_note=True),
+}
+
+#: Steps that do not change the status: (label, shown to the citizen).
+NOTES: dict[str, tuple[str, bool]] = {
+    "note": (_l("Ghi chú nội bộ"), False),
+    "reassign": (_l("Phân công lại"), False),
+    "consult": (_l("Xin ý kiến cơ quan khác"), False),
+    "consult_answer": (_l("Cơ quan được hỏi trả lời"), False),
+    "propose": (_l("Trình phê duyệt"), False),
+    "next_step": (_l("Chuyển bước xử lý"), False),
+    "return_for_rework": (_l("Trả lại để xử lý tiếp"), False),
+    "extend": (_l("Gia hạn, hẹn lại ngày trả kết quả"), True),
+    "result": (_l("Ban hành kết quả điện tử"), True),
+    "scan": (_l("Đính kèm bản quét"), False),
 }
 
 
@@ -107,11 +134,24 @@ def apply(session: Session, dossier: Dossier, action: str, actor: User, *,
     spec = ACTIONS[action]
     if dossier.status not in spec.sources or spec.target is None:
         raise IllegalTransition(f"{action} is not allowed from {dossier.status.name}")
-    if spec.by_staff != actor.is_staff:
-        raise IllegalTransition(f"{action} is not for {'citizens' if spec.by_staff else 'staff'}")
+    if spec.roles and not actor.has_role(*spec.roles):
+        raise IllegalTransition(f"{action} needs one of {sorted(r.value for r in spec.roles)}")
+    if not spec.roles and actor.is_staff:
+        raise IllegalTransition(f"{action} is for the citizen")
     if spec.needs_note and not (note or "").strip():
         raise IllegalTransition(f"{action} needs a reason")
     return _move(session, dossier, action, spec.target, actor, note, now or utcnow())
+
+
+def note(session: Session, dossier: Dossier, action: str, actor: User, text: str | None = None,
+         *, now: datetime | None = None) -> DossierEvent:
+    """Record a step that does not change the status (:data:`NOTES`): an internal note, a
+    consultation, a proposal, an extension… Staff steps go to the audit log too."""
+    _label, public = NOTES[action]
+    if actor.is_staff:
+        audit.record(session, f"dossier_{action}", actor=actor, object_type="dossier",
+                     object_id=dossier.code)
+    return record(session, dossier, action, actor=actor, note=text, public=public, at=now)
 
 
 def _move(session: Session, dossier: Dossier, action: str, target: DossierStatus,
@@ -131,12 +171,26 @@ def _stamp(dossier: Dossier, status: DossierStatus, now: datetime) -> None:
         dossier.accepted_at = now
     elif status is S.RESOLVED:
         dossier.resolved_at = now
+        dossier.outcome = outcome(dossier, now)
     elif status is S.RETURNED:
         dossier.returned_at = now
     elif status is S.SUPPLEMENT:
         dossier.paused_since = now
     if status.closed:
         dossier.closed_at = now
+
+
+def outcome(dossier: Dossier, resolved: datetime) -> str:
+    """``early``, ``on_time`` or ``late`` against the due date (an extension makes it late),
+    or ``no_deadline``."""
+    from portal.services import workdays
+
+    if dossier.due_date is None:
+        return "no_deadline"
+    day = resolved.astimezone(workdays.calendar().zone).date()
+    if dossier.extended_at is not None or day > dossier.due_date:
+        return "late"
+    return "early" if day < dossier.due_date else "on_time"
 
 
 # --- Supplements (ND61-17.1a, ND45-12) ------------------------------------------------------

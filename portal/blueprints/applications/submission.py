@@ -32,6 +32,7 @@ class ComponentView:
     rule: uploads.FileRule
     files: list[Attachment]
     offers: list[Attachment] = field(default_factory=list)
+    results: list = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     by_form: bool = False
 
@@ -55,9 +56,12 @@ def _components(draft: Draft, errors: dict[int, list[str]] | None = None) -> lis
     views = []
     for component in draft.form_spec.procedure.components:
         files = grouped.get(component.id, [])
+        taken = {f.sha256 for f in files}
+        results = [r for r in attachments.result_offers(db.session, current_user, component)
+                   if r.sha256 not in taken] if current_user.is_authenticated else []
         views.append(ComponentView(
             component, uploads.rule_for(component), files,
-            attachments.offers_for(component, candidates, files),
+            attachments.offers_for(component, candidates, files), results,
             (errors or {}).get(component.id, []),
             by_form=component.position == spec.component))
     return views
@@ -159,9 +163,13 @@ def reuse_paper(token: str, component_id: int):
     component = _component_of(draft, component_id)
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
-    source = request.form.get("tai-lieu", "")
-    reused = source.isdigit() and attachments.reuse(db.session, draft, component, int(source),
-                                                    current_user)
+    source, result = request.form.get("tai-lieu", ""), request.form.get("ket-qua", "")
+    if result.isdigit():
+        reused = attachments.reuse_result(db.session, draft, component, int(result),
+                                          current_user)
+    else:
+        reused = source.isdigit() and attachments.reuse(db.session, draft, component,
+                                                        int(source), current_user)
     db.session.commit()
     if not reused:
         return _after_change(draft, token, component, [

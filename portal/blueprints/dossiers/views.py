@@ -16,6 +16,7 @@ from portal.htmx import render, wants_fragment
 from portal.models import (
     Attachment,
     Dossier,
+    DossierStatus,
     DossierMessage,
     DossierVersion,
     Draft,
@@ -182,6 +183,30 @@ def receipt(code: str):
     dossier = _mine(code)
     return render("dossiers/receipt.html", dossier=dossier, new=request.args.get("moi") == "1",
                   qr=receipts.qr(dossier), facts=receipts.facts(dossier))
+
+
+@bp.get("/<code>/ket-qua/<int:number>")
+@login_required
+def result(code: str, number: int):
+    """An electronic result of the dossier (ND45-14.3), checked before it is handed out."""
+    from portal.blueprints.backoffice.views import result_response
+
+    dossier = _mine(code)
+    if dossier.status not in (DossierStatus.RESOLVED, DossierStatus.RETURNED):
+        abort(404)
+    return result_response(dossier, number)
+
+
+@bp.get("/<code>/mau-<any('02', '03', '04'):form>.pdf")
+@login_required
+def slip(code: str, form: str):
+    """The supplement request, refusal or apology slip the office issued (Mẫu 02–04)."""
+    dossier = _mine(code)
+    body = receipts.slip_pdf(dossier, form) or abort(404)
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="mau-{form}-{code}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/<code>/giay-tiep-nhan.pdf")
