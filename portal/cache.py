@@ -47,6 +47,7 @@ from portal.models import (
     ProcedureApplicant,
     ProcedureChannel,
     ProcedureStep,
+    SiteSetting,
     SiteState,
 )
 
@@ -59,7 +60,7 @@ SEARCH_ARGS = ("q", "tu-khoa")
 HX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 PUBLIC_CONTENT = (Procedure, ProcedureStep, DossierComponent, FeeItem, LegalBasis,
                   ProcedureChannel, FormFile, FormSpec, ProcedureApplicant, Field, Agency, Guide,
-                  Faq, Notice, Official)
+                  Faq, Notice, Official, SiteSetting)
 CONTENT_KEY = "content"
 STORABLE = "portal.page_cache.storable"
 

@@ -1,12 +1,13 @@
 """What search engines read: JSON-LD (schema.org), canonical URLs, the sitemap (TT32-11.2b-2)."""
 from __future__ import annotations
 
-from flask import current_app, g, request, url_for
+from flask import g, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Channel, FeeKind, FormSpec, Procedure
+from portal.services import site_settings
 
 CHANNEL_NAMES = {
     Channel.IN_PERSON: _l("Trực tiếp"),
@@ -74,7 +75,7 @@ def procedure_json_ld(procedure: Procedure) -> dict:
         "provider": {
             "@type": "GovernmentOrganization",
             "name": procedure.agency.name if procedure.agency else
-            current_app.config["AUTHORITY_NAME"],
+            site_settings.value("AUTHORITY_NAME"),
         },
         "availableChannel": [
             {"@type": "ServiceChannel", "name": channel_name(row.channel), "serviceUrl": url}

@@ -200,13 +200,15 @@ def _register_dossier_helpers(app: Flask) -> None:
 
 
 def _layout_context() -> dict:
-    config = current_app.config
+    from portal.services.site_settings import value
+
     return {
         "authority": {
-            "name": config["AUTHORITY_NAME"],
-            "address": config["AUTHORITY_ADDRESS"],
-            "phone": config["AUTHORITY_PHONE"],
-            "email": config["FEEDBACK_EMAIL"],
+            "name": value("AUTHORITY_NAME"),
+            "address": value("AUTHORITY_ADDRESS"),
+            "phone": value("AUTHORITY_PHONE"),
+            "email": value("FEEDBACK_EMAIL"),
+            "logo": value("LOGO_SHA256"),
         },
-        "demo_mode": config["DEMO_MODE"],
+        "demo_mode": current_app.config["DEMO_MODE"],
     }

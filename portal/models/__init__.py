@@ -19,7 +19,7 @@ from portal.models.catalog import (
     TimeUnit,
 )
 from portal.models.reference import AdminUnit, CodeEntry, CodeList, UnitLevel
-from portal.models.content import ContentStatus, Faq, Guide, Notice, Official
+from portal.models.content import ContentStatus, Faq, Guide, Notice, NoticeKind, Official
 from portal.models.search import SearchDocument, SearchKind
 from portal.models.state import SiteState
 from portal.models.accounts import (
@@ -47,3 +47,4 @@ from portal.models.dossiers import (
 )
 from portal.models.jobs import Job, JobStatus
 from portal.models.backoffice import Consultation, DossierResult, Extension, FeeRequest
+from portal.models.editorial import Revision, SiteSetting

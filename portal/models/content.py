@@ -24,6 +24,13 @@ class ContentStatus(str, enum.Enum):
     ARCHIVED = "archived"
 
 
+class NoticeKind(str, enum.Enum):
+    """An announcement, or a planned interruption of the online services (TT32-11.x-MAINT)."""
+
+    ANNOUNCEMENT = "announcement"
+    MAINTENANCE = "maintenance"
+
+
 guide_procedure = Table(
     "guide_procedure",
     Base.metadata,
@@ -57,6 +64,8 @@ class Guide(TimestampMixin, Base):
         str_enum(ContentStatus), default=ContentStatus.DRAFT, index=True
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A draft with this time is published by the job runner when it comes.
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     field: Mapped[Field | None] = relationship()
     procedures: Mapped[list[Procedure]] = relationship(secondary=guide_procedure)
@@ -78,6 +87,7 @@ class Faq(TimestampMixin, Base):
     )
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     field: Mapped[Field | None] = relationship()
     procedures: Mapped[list[Procedure]] = relationship(secondary=faq_procedure)
@@ -96,6 +106,13 @@ class Notice(TimestampMixin, Base):
         str_enum(ContentStatus), default=ContentStatus.DRAFT, index=True
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kind: Mapped[NoticeKind] = mapped_column(
+        str_enum(NoticeKind), default=NoticeKind.ANNOUNCEMENT, server_default="announcement")
+    #: A maintenance window: when the services stop and when they are expected back (shown
+    #: in the banner on every page during the window).
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Official(TimestampMixin, Base):

@@ -93,6 +93,36 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+#: Tasks every runner does now and then (publishing what was scheduled…), each at most
+#: once per ``PERIODIC_SECONDS`` per process: ``fn(session) -> int`` (how much it did).
+_PERIODIC: list[Callable[[Session], int]] = []
+PERIODIC_SECONDS = 30.0
+_last_periodic = [0.0]
+
+
+def periodic(fn: Callable[[Session], int]) -> Callable[[Session], int]:
+    """Register a periodic task (it commits its own work)."""
+    _PERIODIC.append(fn)
+    return fn
+
+
+def run_periodic(session: Session, force: bool = False) -> int:
+    """Run the periodic tasks if they are due in this process (or ``force``)."""
+    import time
+
+    if not force and time.monotonic() - _last_periodic[0] < PERIODIC_SECONDS:
+        return 0
+    _last_periodic[0] = time.monotonic()
+    done = 0
+    for task in _PERIODIC:
+        try:
+            done += task(session)
+        except Exception:  # one failing task must not stop the others, nor the runner
+            session.rollback()
+            log.exception("periodic task %s failed", task.__name__)
+    return done
+
+
 def enqueue(session: Session, kind: str, payload: dict[str, Any] | None = None,
             owner: User | None = None, run_after: datetime | None = None,
             max_attempts: int = 3) -> Job:
@@ -142,6 +172,7 @@ def run_pending(limit: int = 50, *, session: Session | None = None,
     stop = stop or _never
     token = _RUNNING.set(True)
     try:
+        run_periodic(session)
         taken = send_messages(session, limit, stop=stop).processed
         for job_id, claim in _claims(session, Job, _claimable_job, limit, stop):
             _run_job(session, job_id, claim)

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.display import due_moment, result_place
 from portal.models import Agency, Channel, Dossier, User
-from portal.services import notifications, slips, workdays
+from portal.services import notifications, site_settings, slips, workdays
 
 
 def header(dossier: Dossier, issuing: Agency | None = None) -> slips.SlipHeader:
     """The authority and the unit issuing the dossier's slips: the receiving desk unless
     another unit is named (the resolving agency signs Mẫu 04 and the result)."""
-    config = current_app.config
     unit = issuing or dossier.receiving_agency
-    return slips.SlipHeader(authority=config["AUTHORITY_NAME"], desk=unit.name,
-                            place=config["SLIP_PLACE"])
+    return slips.SlipHeader(authority=site_settings.value("AUTHORITY_NAME"), desk=unit.name,
+                            place=site_settings.value("SLIP_PLACE"))
 
 
 def components(dossier: Dossier) -> list[tuple[str, str]]:
@@ -110,7 +108,7 @@ def _supplement(dossier: Dossier):
         header=header(dossier), code=dossier.code, procedure=dossier.procedure.name,
         applicant_name=dossier.applicant_name, items=list(request.items), reason=request.note,
         officer=_name(request.requested_by_id),
-        contact_phone=desk.phone or current_app.config["AUTHORITY_PHONE"],
+        contact_phone=desk.phone or site_settings.value("AUTHORITY_PHONE"),
         day=_local_day(request.requested_at), tracking_url=notifications.tracking_url(dossier))
 
 
@@ -184,8 +182,8 @@ def register_facts(session: Session, user: User, start: date, end: date) -> slip
         Dossier.received_at >= since, Dossier.received_at < until)
         .order_by(Dossier.received_at, Dossier.id)).all()
     desk = user.agency or (found[0].receiving_agency if found else None)
-    head = slips.SlipHeader(authority=current_app.config["AUTHORITY_NAME"],
-                            desk=desk.name if desk else "", place=current_app.config["SLIP_PLACE"])
+    head = slips.SlipHeader(authority=site_settings.value("AUTHORITY_NAME"),
+                            desk=desk.name if desk else "", place=site_settings.value("SLIP_PLACE"))
     return slips.RegisterFacts(header=head, start=start, end=end,
                                rows=[_register_row(d) for d in found])
 

@@ -126,10 +126,15 @@ class WorkCalendar:
 
 
 def calendar() -> WorkCalendar:
-    """The current app's calendar, built once from its settings."""
+    """The current app's calendar, built from its settings (office hours as editors set
+    them), and built again only when those change."""
     from flask import current_app
 
-    extensions = current_app.extensions
-    if "portal.calendar" not in extensions:
-        extensions["portal.calendar"] = WorkCalendar(current_app.config)
-    return extensions["portal.calendar"]
+    from portal.services.site_settings import value
+
+    hours = tuple(tuple(period) for period in value("OFFICE_HOURS"))
+    cached = current_app.extensions.get("portal.calendar")
+    if cached is None or cached[0] != hours:
+        config = {**current_app.config, "OFFICE_HOURS": hours}
+        cached = current_app.extensions["portal.calendar"] = (hours, WorkCalendar(config))
+    return cached[1]

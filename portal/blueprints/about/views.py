@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from portal.extensions import db
+from portal.services import site_settings
 from portal.htmx import render
 from portal.services import organisation as org
 
@@ -19,6 +20,6 @@ def organisation():
 @bp.get("/lien-he")
 def contact():
     """Addresses, office hours, phones and e-mails of the authority and its units."""
-    return render("about/contact.html", office_hours=current_app.config["OFFICE_HOURS"],
+    return render("about/contact.html", office_hours=site_settings.value("OFFICE_HOURS"),
                   weekdays=current_app.config["WORKING_WEEKDAYS"],
                   **org.overview(db.session))

@@ -1,4 +1,11 @@
-"""Administration (/quan-tri): staff accounts and roles, the audit log."""
+"""Administration (/quan-tri): staff accounts and roles, the audit log (administrators);
+procedures, e-forms, guides, FAQ, notices, site settings and the catalogue (editors)."""
+from portal.blueprints.admin import (  # noqa: F401 (each registers its routes on bp)
+    content_editor,
+    form_builder,
+    procedures,
+    settings,
+)
 from portal.blueprints.admin.views import bp
 
 __all__ = ["bp"]

@@ -56,9 +56,10 @@ def _staff_or_404(user_id: int) -> User:
 
 
 @bp.get("/")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.EDITOR)
 def index():
-    """The administration home."""
+    """The administration home: editors' areas, and accounts and the log for
+    administrators."""
     return render("admin/index.html")
 
 

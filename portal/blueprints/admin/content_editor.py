@@ -1,0 +1,1 @@
+"""Placeholder: filled in by the content_editor work (issue 8)."""

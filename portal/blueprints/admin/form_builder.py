@@ -1,0 +1,1 @@
+"""Placeholder: filled in by the form_builder work (issue 8)."""

@@ -1,0 +1,1 @@
+"""Placeholder: filled in by the procedures work (issue 8)."""
