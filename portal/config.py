@@ -149,6 +149,12 @@ IMAGE_SHRINK_MAX_SIDE = 2000
 #: Messages a citizen may send about dossiers, per address.
 RATELIMIT_MESSAGE = "30 per hour"
 
+# --- Editors ---------------------------------------------------------------------------------
+
+#: A maintenance notice must be published at least this many working days before the
+#: services stop (TT32-11.x-MAINT: 1 in the seed documents; ND64-16 asks for 7).
+MAINTENANCE_NOTICE_WORKING_DAYS = 1
+
 # --- Background jobs and notifications ---------------------------------------------------
 
 #: Who runs background jobs and sends queued e-mail/SMS:

@@ -48,3 +48,15 @@ from portal.models.dossiers import (
 from portal.models.jobs import Job, JobStatus
 from portal.models.backoffice import Consultation, DossierResult, Extension, FeeRequest
 from portal.models.editorial import Revision, SiteSetting
+from portal.models.engagement import (
+    PageView,
+    Petition,
+    PetitionChannel,
+    PetitionStatus,
+    Question,
+    Rating,
+    RatingLevel,
+    Survey,
+    SurveyQuestion,
+    SurveyResponse,
+)
