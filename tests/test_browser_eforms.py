@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 import pytest
 from playwright.sync_api import expect
@@ -71,6 +72,24 @@ def test_autosave_then_reload_keeps_values(open_page, live_server):
     page.reload()
     expect(page.get_by_label(re.compile("Họ, chữ đệm, tên người yêu cầu"))).to_have_value(
         "Vũ Thị Hoa")
+
+
+def test_what_was_typed_before_the_script_ran_is_saved_too(open_page, live_server):
+    """A slow phone: the person types before autosave.js has loaded; it saves that anyway."""
+    page = open_page("/")
+    _start(page)
+    release = threading.Event()
+
+    def slow_script(route):
+        release.wait(5)
+        route.continue_()
+
+    page.route(re.compile(r"/static/js/autosave\.js"), slow_script)
+    page.reload(wait_until="commit")
+    page.get_by_label(re.compile("Họ, chữ đệm, tên người yêu cầu")).fill("Đào Thị Chậm")
+    release.set()
+    _saved_on_server(page)
+    assert _draft(live_server).data["nyc_ho_ten"] == "Đào Thị Chậm"
 
 
 def test_typing_offline_is_kept_and_sent_when_back_online(open_page, live_server):

@@ -108,11 +108,35 @@
     var self = this;
     this.say(text("auto"));
     this.restore();
+    this.catchUp();
     this.form.addEventListener("input", function (event) { self.changed(event.target, false); });
     this.form.addEventListener("change", function (event) { self.changed(event.target, true); });
     window.addEventListener("online", function () { self.flush(); });
     window.addEventListener("pageshow", function () { self.flush(); });
   };
+
+  // What was typed before this script ran (a slow phone, a slow network) is saved too.
+  Autosave.prototype.catchUp = function () {
+    var self = this;
+    this.form.querySelectorAll("input, select, textarea").forEach(function (input) {
+      if (edited(input)) { self.changed(input, false); }
+    });
+  };
+
+  function edited(input) {
+    if (input.type === "checkbox" || input.type === "radio") {
+      return input.checked !== input.defaultChecked;
+    }
+    if (input.tagName === "SELECT") {
+      var initial = 0;
+      Array.prototype.forEach.call(input.options, function (option, index) {
+        if (option.defaultSelected) { initial = index; }
+      });
+      return input.selectedIndex !== initial;
+    }
+    if (["hidden", "file", "submit", "button"].indexOf(input.type) !== -1) { return false; }
+    return input.value !== input.defaultValue;
+  }
 
   Autosave.prototype.changed = function (input, now) {
     if (!input.name || input.name.charAt(0) === "_" || input.name === "csrf_token") { return; }
