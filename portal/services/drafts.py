@@ -64,12 +64,20 @@ def load_form_specs(session: Session, folder: Path = FORMS_DIR) -> dict[str, int
             session.add(FormSpec(procedure=procedure, title=spec.title, spec=raw, version=1))
             counts["created"] += 1
         elif row.spec != raw:
+            _keep_version(session, row)
             row.spec, row.title, row.version = raw, spec.title, row.version + 1
             counts["updated"] += 1
         else:
             counts["unchanged"] += 1
     session.flush()
     return counts
+
+
+def _keep_version(session: Session, form_spec: FormSpec) -> None:
+    """Issue 8: keep the outgoing version (drafts started on it still need it)."""
+    from portal.services import form_versions  # it builds on this module
+
+    form_versions.keep(session, form_spec)
 
 
 @lru_cache(maxsize=64)
@@ -187,6 +195,16 @@ def replace(session: Session, draft: Draft, values: dict) -> Draft:
     draft.expires_at = _expiry()
     session.flush()
     return draft
+
+
+def bring_up_to_date(session: Session, draft: Draft) -> list[str]:
+    """Issue 8: a draft started on an older version of its form moves to the current one,
+    field by field, when it is opened; returns the notices for the citizen (once)."""
+    if draft.spec_version == draft.form_spec.version:
+        return []
+    from portal.services import form_versions  # it builds on this module
+
+    return form_versions.migrate(session, draft)
 
 
 def link_token(draft: Draft) -> str:

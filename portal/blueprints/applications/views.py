@@ -129,13 +129,29 @@ def open_draft(token: str, api: bool = False) -> Draft:
             drafts.attach(db.session, draft, current_user)
             db.session.commit()
             flash(_("Bản nháp đã được gắn vào tài khoản của bạn."), "info")
-        return draft
+        return _up_to_date(draft)
     if not current_user.is_authenticated:
         if api:
             abort(401)
         abort(login_manager.unauthorized())
     if draft.user_id != current_user.id:
         abort(404)
+    return _up_to_date(draft)
+
+
+def _up_to_date(draft: Draft) -> Draft:
+    """Issue 8: a draft started on an older version of the form is moved to the current one
+    when it is opened (every page of a draft comes through here); what could not be kept
+    is told once, as flashed notices."""
+    if draft.spec_version == draft.form_spec.version:
+        return draft
+    notices = drafts.bring_up_to_date(db.session, draft)
+    db.session.commit()
+    if notices:
+        flash(_("Biểu mẫu này vừa được cập nhật. Bản nháp của bạn đã được chuyển sang mẫu mới; "
+                "các giá trị còn phù hợp được giữ nguyên."), "info")
+        for notice in notices:
+            flash(notice, "warning")
     return draft
 
 
