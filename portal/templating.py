@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -83,10 +83,32 @@ def current_path() -> str:
     return request.full_path.rstrip("?")
 
 
-def site_notices() -> list[str]:
-    """Notices to show on every page (the notices module registers its provider here)."""
-    provider = current_app.extensions.get("portal.notices")
-    return provider() if provider else []
+def site_notices() -> list[dict]:
+    """Announced maintenance windows, for the banner on every page (TT32-11.x-MAINT):
+    title, slip-style local times ("22 giờ 00 phút ngày 05/12/2026") and whether the
+    services have already stopped. Empty when the database cannot tell (an error page)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal.extensions import db
+    from portal.models import utcnow
+    from portal.services import maintenance
+
+    try:
+        shown = maintenance.banners(db.session, utcnow())
+    except SQLAlchemyError:
+        return []
+    return [{"id": b.notice_id, "title": b.title, "ongoing": b.ongoing,
+             "starts": _slip_moment(b.starts_at), "ends": _slip_moment(b.ends_at)}
+            for b in shown]
+
+
+def _slip_moment(moment: datetime) -> str:
+    """``22 giờ 00 phút ngày 05/12/2026`` in the authority's time zone."""
+    from portal.services import workdays
+
+    local = moment.astimezone(workdays.calendar().zone)
+    return _("%(h)s giờ %(m)s phút ngày %(date)s", h=f"{local.hour:02d}",
+             m=f"{local.minute:02d}", date=local.strftime("%d/%m/%Y"))
 
 
 def money(amount: Decimal | int | None, currency: str = "VND") -> str:
@@ -204,7 +226,8 @@ def _layout_context() -> dict:
 
     return {
         "authority": {
-            "name": value("AUTHORITY_NAME"),
+            "name": (has_request_context() and current_language() == "en"
+                     and value("AUTHORITY_NAME_EN")) or value("AUTHORITY_NAME"),
             "address": value("AUTHORITY_ADDRESS"),
             "phone": value("AUTHORITY_PHONE"),
             "email": value("FEEDBACK_EMAIL"),
