@@ -150,17 +150,29 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['dossier_id'], ['dossier.id'], name=op.f('fk_rating_dossier_id_dossier'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['procedure_id'], ['procedure.id'], name=op.f('fk_rating_procedure_id_procedure'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_rating_user_id_user_account'), ondelete='SET NULL'),
+    sa.CheckConstraint('overall BETWEEN 1 AND 3', name=op.f('ck_rating_overall_level')),
+    sa.CheckConstraint('convenience IS NULL OR convenience BETWEEN 1 AND 3', name=op.f('ck_rating_convenience_level')),
+    sa.CheckConstraint('timeliness IS NULL OR timeliness BETWEEN 1 AND 3', name=op.f('ck_rating_timeliness_level')),
+    sa.CheckConstraint('attitude IS NULL OR attitude BETWEEN 1 AND 3', name=op.f('ck_rating_attitude_level')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rating')),
     sa.UniqueConstraint('dossier_id', name=op.f('uq_rating_dossier_id'))
     )
     with op.batch_alter_table('rating', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rating_procedure_id'), ['procedure_id'], unique=False)
+        batch_op.create_index('ix_rating_created_at', ['created_at'], unique=False)
 
+    # Statistics read dossiers by the day they were resolved.
+    with op.batch_alter_table('dossier', schema=None) as batch_op:
+        batch_op.create_index('ix_dossier_resolved_at', ['resolved_at'], unique=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('dossier', schema=None) as batch_op:
+        batch_op.drop_index('ix_dossier_resolved_at')
+
     with op.batch_alter_table('rating', schema=None) as batch_op:
+        batch_op.drop_index('ix_rating_created_at')
         batch_op.drop_index(batch_op.f('ix_rating_procedure_id'))
 
     op.drop_table('rating')

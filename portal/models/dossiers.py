@@ -92,6 +92,7 @@ class Dossier(TimestampMixin, Base):
         Index("ix_dossier_status_scope", "status", "awaiting_approval", "receiving_agency_id",
               "agency_id"),
         Index("ix_dossier_received_at", "received_at"),
+        Index("ix_dossier_resolved_at", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -49,6 +50,16 @@ class Rating(TimestampMixin, Base):
     wish, convenience, timeliness and staff attitude; one per dossier, editable 30 days."""
 
     __tablename__ = "rating"
+    __table_args__ = (
+        # TT32-12.1c: exactly the three levels, enforced by the database too.
+        CheckConstraint("overall BETWEEN 1 AND 3", name="overall_level"),
+        CheckConstraint("convenience IS NULL OR convenience BETWEEN 1 AND 3",
+                        name="convenience_level"),
+        CheckConstraint("timeliness IS NULL OR timeliness BETWEEN 1 AND 3",
+                        name="timeliness_level"),
+        CheckConstraint("attitude IS NULL OR attitude BETWEEN 1 AND 3", name="attitude_level"),
+        Index("ix_rating_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(

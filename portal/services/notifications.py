@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import current_app, has_request_context, url_for
 from sqlalchemy.orm import Session
 
-from portal.models import Dossier, DossierEvent, DossierMessage
-from portal.services import messaging
+from portal.models import Dossier, DossierEvent, DossierMessage, DossierStatus
+from portal.services import messaging, ratings
 from portal.text import unaccent
 
 
@@ -41,13 +41,25 @@ def tracking_url(dossier: Dossier) -> str:
     return url_for("tracking.index", ma=dossier.code, _external=True)
 
 
+def rating_url(dossier: Dossier) -> str:
+    """The rating form on the citizen's own page of the dossier (it asks them to log in)."""
+    if not has_request_context():
+        return f"/ho-so/{dossier.code}#danh-gia"
+    return url_for("dossiers.detail", code=dossier.code, _anchor="danh-gia", _external=True)
+
+
 def event_recorded(session: Session, dossier: Dossier, event: DossierEvent) -> None:
-    """Notify the citizen of a public event: the receipt on submission, else the change."""
+    """Notify the citizen of a public event: the receipt on submission, else the change;
+    once the result is returned, invite the dossier's owner to rate the service (TT32-12)."""
     email = recipient_email(dossier)
     if email:
         template = "dossier_submitted" if event.action == "submit" else "dossier_status"
         messaging.queue_email(session, email, template, dossier=dossier, event=event,
                               link=dossier_url(dossier), tracking=tracking_url(dossier))
+        if event.status_to is DossierStatus.RETURNED and dossier.user_id is not None:
+            messaging.queue_email(session, email, "rating_invite", dossier=dossier,
+                                  event=event, link=rating_url(dossier),
+                                  days=ratings.EDIT_DAYS)
     if dossier.applicant_phone and event.status_to is not None:
         status = unaccent(event.status_to.label)
         text = f"Ho so {dossier.code}: {status}. Xem {dossier_url(dossier)}"

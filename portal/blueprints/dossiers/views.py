@@ -26,7 +26,7 @@ from portal.services import (
     conversation,
     dossiers,
     drafts,
-    eforms,
+    form_versions,
     jobs,
     receipts,
     uploads,
@@ -67,10 +67,8 @@ def detail(code: str):
 def _detail_page(dossier: Dossier, status: int = 200, message_error: str | None = None,
                  body: str = ""):
     version = dossier.current_version
-    options = drafts.options_fn(db.session)
-    answers = []
-    if dossier.form_spec is not None:
-        answers = eforms.answers(drafts.spec_of(dossier.form_spec), version.data, options)
+    answers = form_versions.answers_of(db.session, dossier, version,
+                                       drafts.options_fn(db.session))
     notices = db.session.scalars(select(OutboundMessage).where(
         OutboundMessage.dossier_id == dossier.id).order_by(OutboundMessage.id.desc())).all()
     supplement_draft = db.session.scalar(select(Draft).where(Draft.dossier_id == dossier.id))
@@ -88,10 +86,8 @@ def version(code: str, number: int):
     """The answers and files of one version as they were sent (ND45-12)."""
     dossier = _mine(code)
     chosen = next((v for v in dossier.versions if v.number == number), None) or abort(404)
-    answers = []
-    if dossier.form_spec is not None:
-        answers = eforms.answers(drafts.spec_of(dossier.form_spec), chosen.data,
-                                 drafts.options_fn(db.session))
+    answers = form_versions.answers_of(db.session, dossier, chosen,
+                                       drafts.options_fn(db.session))
     return render("dossiers/version.html", dossier=dossier, version=chosen, answers=answers)
 
 
