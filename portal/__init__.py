@@ -37,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_errorhandlers(app)
+    _register_access_stats(app)
     _register_security(app)
     _register_template_helpers(app)
     _register_commands(app)
@@ -158,6 +159,17 @@ def _register_errorhandlers(app: Flask) -> None:
     from portal import errors
 
     errors.init_app(app)
+
+
+def _register_access_stats(app: Flask) -> None:
+    """Count page views per page and day, nothing about the visitor (TT22-PL3-14).
+
+    Before the security step: its response hook then runs after theirs (it sees the final
+    status), and the page cache finds the counter for the pages it answers.
+    """
+    from portal.services import access_stats
+
+    access_stats.init_app(app)
 
 
 def _register_security(app: Flask) -> None:

@@ -50,6 +50,7 @@ from portal.models import (
     SiteSetting,
     SiteState,
 )
+from portal.services import access_stats
 
 CACHEABLE = {
     "home.index", "catalog.index", "catalog.detail", "guides.index", "guides.detail",
@@ -134,8 +135,10 @@ class PageCache:
 class PageCacheMiddleware:
     """Answer cached pages before Flask runs; everything else goes to the app."""
 
-    def __init__(self, wsgi_app, cache: PageCache, log_requests: bool) -> None:
+    def __init__(self, wsgi_app, cache: PageCache, log_requests: bool,
+                 page_views: access_stats.PageViewCounter | None = None) -> None:
         self.wsgi_app, self.cache, self.log_requests = wsgi_app, cache, log_requests
+        self.page_views = page_views
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
@@ -143,9 +146,12 @@ class PageCacheMiddleware:
         key = self.cache.key(req)
         entry = self.cache.get(key) if key else None
         if entry is not None:
+            response = self._answer(req, entry)
+            if self.page_views is not None:
+                access_stats.count_cache_hit(self.page_views, req, response)
             if self.log_requests:
-                _log_hit(req, entry[0], started)
-            return self._answer(req, entry)(environ, start_response)
+                _log_hit(req, response.status_code, started)
+            return response(environ, start_response)
         if key is None:
             return self.wsgi_app(environ, start_response)
         # Pass the request on, and keep the response if the app marked it storable and its
@@ -196,7 +202,8 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         cache = PageCache(db.engine, app.config)
     app.extensions["portal.page_cache"] = cache
-    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache, app.config["LOG_REQUESTS"])
+    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache, app.config["LOG_REQUESTS"],
+                                       access_stats.counter_of(app))
     app.after_request(_mark_storable)
 
 

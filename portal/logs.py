@@ -1,21 +1,28 @@
 """Structured logging: one JSON object per line, and one line per request.
 
 Request lines carry method, path (without the query string, which may hold personal data),
-status, duration and a request id. IP addresses are never written.
+status, duration and a request id. IP addresses, headers and cookies are never written, and
+a route's secret link parts (``<token>``: draft links, password reset, e-mail check) are
+logged as the route's pattern. An incoming ``X-Request-ID`` is kept only if it cannot be
+an IPv4 address. The lines go to standard error and, when ``LOG_FILE`` is set, to a file
+rotated by size that the processes of one host share (:class:`SharedRotatingFileHandler`).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import re
 import sys
 import time
 import uuid
 from datetime import datetime, timezone
+from logging.handlers import RotatingFileHandler
 
 from flask import Flask, Response, g, request
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_REQUEST_ID = re.compile(r"^(?![0-9.]+$)[A-Za-z0-9._-]{8,64}$")  # not "203.0.113.9"
 _STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
@@ -37,19 +44,66 @@ class JSONFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class SharedRotatingFileHandler(RotatingFileHandler):
+    """A size-rotated log file that the processes of one host may share.
+
+    A plain :class:`RotatingFileHandler` must not be shared: each process rotates on its own
+    and goes on writing to the file another one has renamed. Here every write holds an
+    exclusive lock on ``<file>.lock``, first reopens the file if another process rotated it,
+    then rotates only if the file really is full. Lines are appended whole.
+    """
+
+    def __init__(self, filename: str, max_bytes: int, backups: int) -> None:
+        super().__init__(filename, maxBytes=max_bytes, backupCount=backups, encoding="utf-8",
+                         delay=True)
+        self.lock_path = self.baseFilename + ".lock"
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            with open(self.lock_path, "a") as lock:  # closing it releases the lock
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                self._follow_rotation()
+                super().emit(record)
+        except Exception:  # logging must never break the request
+            self.handleError(record)
+
+    def _follow_rotation(self) -> None:
+        if self.stream is None:
+            return
+        try:
+            moved = os.stat(self.baseFilename).st_ino != os.fstat(self.stream.fileno()).st_ino
+        except FileNotFoundError:
+            moved = True
+        if moved:
+            self.stream.close()
+            self.stream = None  # reopened by the write
+
+
 def init_app(app: Flask) -> None:
-    """Send the app's logs to stderr as JSON and log each request when configured."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JSONFormatter())
-    portal_logger = logging.getLogger("portal")
-    portal_logger.handlers[:] = [handler]
-    portal_logger.setLevel(app.config["LOG_LEVEL"])
-    portal_logger.propagate = False
-    app.logger.handlers[:] = [handler]
-    app.logger.setLevel(app.config["LOG_LEVEL"])
+    """Send the app's logs to stderr (and ``LOG_FILE``) as JSON; log each request when
+    configured."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if app.config["LOG_FILE"]:
+        handlers.append(_file_handler(app))
+    for handler in handlers:
+        handler.setFormatter(JSONFormatter())
+    for logger in {logging.getLogger("portal"), app.logger}:
+        for old in logger.handlers:
+            if isinstance(old, SharedRotatingFileHandler) and old not in handlers:
+                old.close()
+        logger.handlers[:] = handlers
+        logger.setLevel(app.config["LOG_LEVEL"])
+        logger.propagate = False
     if app.config["LOG_REQUESTS"]:
         app.before_request(_start_timer)
         app.after_request(_log_request)
+
+
+def _file_handler(app: Flask) -> SharedRotatingFileHandler:
+    path = os.path.join(app.instance_path, app.config["LOG_FILE"])  # absolute paths win
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return SharedRotatingFileHandler(path, int(app.config["LOG_FILE_MAX_BYTES"]),
+                                     int(app.config["LOG_FILE_BACKUPS"]))
 
 
 def _start_timer() -> None:
@@ -68,7 +122,7 @@ def _log_request(response: Response) -> Response:
         extra={
             "request_id": g.request_id,
             "method": request.method,
-            "path": request.path,
+            "path": _logged_path(),
             "endpoint": request.endpoint,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -76,3 +130,11 @@ def _log_request(response: Response) -> Response:
         },
     )
     return response
+
+
+def _logged_path() -> str:
+    """The request's path; its route's pattern when the path holds a secret link part."""
+    rule = request.url_rule
+    if rule is not None and "token" in rule.arguments:
+        return rule.rule
+    return request.path
