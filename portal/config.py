@@ -24,6 +24,8 @@ DEMO_MODE = False
 
 #: Name of the authority shown in the header, titles and slips until editors set their own.
 AUTHORITY_NAME = "Ủy ban nhân dân xã Minh Họa"
+#: Its name on English pages (empty: the Vietnamese name).
+AUTHORITY_NAME_EN = "Minh Hoa Commune People's Committee"
 
 #: The place name on official slips: "<place>, ngày … tháng … năm …".
 SLIP_PLACE = "Minh Họa"
@@ -120,6 +122,11 @@ RATELIMIT_LOOKUP = "30 per minute"
 RATELIMIT_EFORM = "240 per minute"
 #: E-mailing a draft's link, per address.
 RATELIMIT_DRAFT_LINK = "5 per hour"
+#: Survey answers sent, per address (one per person is kept; this stops floods).
+RATELIMIT_SURVEY = "20 per hour"
+#: Feedback and petitions (PAKN) and citizens' questions sent, per address.
+RATELIMIT_FEEDBACK = "5 per hour"
+RATELIMIT_QUESTION = "5 per hour"
 
 # --- E-forms and drafts ---------------------------------------------------------------------
 #: A draft is deleted this many days after its last save.
@@ -146,6 +153,8 @@ CLAMAV_TIMEOUT = 30
 #: With JavaScript, photos larger than this (pixels on the longer side) are offered to be
 #: shrunk in the browser before they are sent.
 IMAGE_SHRINK_MAX_SIDE = 2000
+#: Requests for the public statistics (each computes the year's figures), per address.
+RATELIMIT_STATS = "60 per minute"
 #: Messages a citizen may send about dossiers, per address.
 RATELIMIT_MESSAGE = "30 per hour"
 
@@ -208,6 +217,19 @@ PAGE_CACHE_CHECK_SECONDS = 1.0
 LOG_LEVEL = "INFO"
 #: Write one JSON line per request to the ``portal.request`` logger.
 LOG_REQUESTS = True
+
+# --- Logs -------------------------------------------------------------------------------------
+
+#: Also write the application and request logs (the same JSON lines) to this file, rotated by
+#: size; a relative path lives in the instance folder (``logs/portal.log``). Empty: standard
+#: error only. The web processes of one host may share the file (they rotate it in turn,
+#: under a lock). Request lines never hold IP addresses, query strings, cookies or secret
+#: links. Keep gunicorn's own access log off (``gunicorn.conf.py``): it writes addresses.
+LOG_FILE = ""
+#: The file is rotated before it grows past this many bytes…
+LOG_FILE_MAX_BYTES = 10 * 1024 * 1024
+#: …and this many rotated files are kept (``portal.log.1`` is the newest), older ones deleted.
+LOG_FILE_BACKUPS = 5
 
 # --- Shared catalogues ------------------------------------------------------------------------
 

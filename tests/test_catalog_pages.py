@@ -131,7 +131,9 @@ def test_list_uses_a_fixed_number_of_queries(client, demo, count_queries, app):
         client.get("/thu-tuc/?linh-vuc=nuoi-con-nuoi")
     with count_queries() as large:
         client.get("/thu-tuc/")
-    assert small["n"] == large["n"] <= 8
+    # Agencies, levels, fields, count, page, channels; the layout's site settings and
+    # maintenance banner; SQLite's BEGIN. None of them grows with the list.
+    assert small["n"] == large["n"] <= 9
 
 
 @pytest.mark.parametrize("code", DEMO_CODES)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,12 +19,14 @@ class Entry:
 
 
 STATIC_PAGES = ("home.index", "catalog.index", "guides.index", "faq.index",
-                "about.organisation", "about.contact")
+                "about.organisation", "about.contact", "tracking.index", "stats.index",
+                "feedback.index", "surveys.index")
 
 
 def entries(session: Session) -> list[Entry]:
     """Absolute URLs with their last modification dates."""
-    found = [Entry(url_for(endpoint, _external=True)) for endpoint in STATIC_PAGES]
+    found = [Entry(url_for(endpoint, _external=True)) for endpoint in STATIC_PAGES
+             if endpoint in current_app.view_functions]
     for code, updated in session.execute(
         select(Procedure.code, Procedure.updated_at).where(Procedure.published.is_(True))
         .order_by(Procedure.code)

@@ -5,6 +5,8 @@ from portal.blueprints.admin import (  # noqa: F401 (each registers its routes o
     form_builder,
     procedures,
     settings,
+    surveys,
+    traffic,
 )
 from portal.blueprints.admin.views import bp
 

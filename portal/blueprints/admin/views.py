@@ -137,10 +137,11 @@ def edit_staff(user_id: int):
 def audit_log():
     """The audit log with filters; ``?dinh-dang=csv`` downloads the filtered rows."""
     form = AuditFilterForm(formdata=request.args)
-    actions = sorted(name for name, value in vars(audit).items()
-                     if name.isupper() and isinstance(value, str))
-    form.action.choices = choices([("", _("Tất cả"))] + [(getattr(audit, a), getattr(audit, a))
-                                                         for a in actions])
+    # Every action the log holds (services name their own), and the account ones always.
+    known = {value for name, value in vars(audit).items()
+             if name.isupper() and isinstance(value, str)}
+    logged = set(db.session.scalars(select(AuditEvent.action).distinct()))
+    form.action.choices = choices([("", _("Tất cả"))] + [(a, a) for a in sorted(known | logged)])
     form.validate()
     query = _audit_query(form)
     if request.args.get("dinh-dang") == "csv":

@@ -28,7 +28,15 @@ from portal.models import (
     User,
     UserRole,
 )
-from portal.services import backoffice, drafts, eforms, receipts, results, uploads, workdays
+from portal.services import (
+    backoffice,
+    drafts,
+    form_versions,
+    receipts,
+    results,
+    uploads,
+    workdays,
+)
 from portal.services.files import download_response
 
 bp = Blueprint("backoffice", __name__, url_prefix="/mot-cua")
@@ -101,10 +109,8 @@ def dossier_page(dossier: Dossier, status: int = 200, errors: dict | None = None
                  values=None):
     """The dossier page; ``errors`` and ``values`` (what was typed), by action, re-show a
     refused action."""
-    answers = []
-    if dossier.form_spec is not None:
-        answers = eforms.answers(drafts.spec_of(dossier.form_spec),
-                                 dossier.current_version.data, drafts.options_fn(db.session))
+    answers = form_versions.answers_of(db.session, dossier, dossier.current_version,
+                                       drafts.options_fn(db.session))
     from portal.services import counter
 
     return render(
