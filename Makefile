@@ -23,7 +23,9 @@ serve: setup migrate
 
 ## test: everything the tests need, then lint and the whole suite with coverage
 test: setup-dev lint
+	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/coverage combine -q
 	$(BIN)/coverage report
 
 lint: setup-dev
