@@ -15,16 +15,14 @@ SQLite always; PostgreSQL too when ``PORTAL_BENCH_DATABASE_URL`` (or
 """
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import time
-import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from bench.support import build_instance
+from bench.support import build_instance, postgresql_demo_app
 
 TARGETS = {"inbox_p95_ms": 100.0, "report_year_p95_ms": 1000.0}
 DOSSIERS = 100_000
@@ -223,8 +221,13 @@ def _app(instance: Path, url: str | None = None):
 
 
 def _dispose(app) -> None:
+    """Stop the app's job runner, write its page views, close its connections: its database
+    may be dropped next."""
     from portal.extensions import db
+    from portal.services import access_stats, runners
 
+    runners.stop_thread_runner(app)
+    access_stats.counter_of(app).flush()
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose()
@@ -232,35 +235,12 @@ def _dispose(app) -> None:
 
 def _postgresql(workdir: Path) -> dict[str, float]:
     """The same on a throw-away PostgreSQL database, when a server is configured."""
-    server = os.environ.get("PORTAL_BENCH_DATABASE_URL") or os.environ.get(
-        "PORTAL_TEST_DATABASE_URL")
-    if not server:
-        return {}
-    from sqlalchemy import create_engine, make_url
-
-    from portal.extensions import alembic, db
-    from portal.services import demo
-
-    name = f"portal_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    instance = workdir / "pg-instance"
-    instance.mkdir()
-    try:
-        app = _app(instance, url)
-        with app.app_context():
-            alembic.upgrade()
-            demo.seed(db.session)
-            db.session.commit()
+    with postgresql_demo_app(workdir, _app) as app:
+        if app is None:
+            return {}
         results = {"pg_insert_s": _fill(app, DOSSIERS), **_measure(app, "pg_")}
         _dispose(app)
         return results
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def run(workdir: Path) -> dict[str, float]:

@@ -20,16 +20,14 @@ SQLite always; PostgreSQL too when ``PORTAL_BENCH_DATABASE_URL`` (or
 """
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 from bench.bench_inbox import DOSSIERS, _app, _dispose, _fill, _p95
-from bench.support import build_instance
+from bench.support import build_instance, postgresql_demo_app
 
 TARGETS = {"page_p95_ms": 1000.0, "page_last_year_p95_ms": 1000.0}
 RUNS = 15
@@ -122,37 +120,14 @@ def _measure(app, prefix: str = "") -> dict[str, float]:
 
 def _postgresql(workdir: Path) -> dict[str, float]:
     """The same on a throw-away PostgreSQL database, when a server is configured."""
-    server = os.environ.get("PORTAL_BENCH_DATABASE_URL") or os.environ.get(
-        "PORTAL_TEST_DATABASE_URL")
-    if not server:
-        return {}
-    from sqlalchemy import create_engine, make_url
-
-    from portal.extensions import alembic, db
-    from portal.services import demo
-
-    name = f"portal_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    instance = workdir / "pg-instance"
-    instance.mkdir()
-    try:
-        app = _app(instance, make_url(server).set(database=name).render_as_string(
-            hide_password=False))
-        with app.app_context():
-            alembic.upgrade()
-            demo.seed(db.session)
-            db.session.commit()
+    with postgresql_demo_app(workdir, _app) as app:
+        if app is None:
+            return {}
         _fill(app, DOSSIERS)
         _rate(app)
         results = _measure(app, "pg_")
         _dispose(app)
         return results
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def run(workdir: Path) -> dict[str, float]:

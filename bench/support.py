@@ -122,3 +122,40 @@ def worker_rss_mb(master_pid: int) -> list[float]:
                   if line.startswith("VmRSS:"))
         sizes.append(kb / 1024)
     return sizes
+
+
+@contextmanager
+def postgresql_demo_app(workdir: Path, make_app):
+    """A throw-away PostgreSQL database, migrated and seeded with the demo authority, and
+    ``make_app(instance, url)`` on it; None when no server is configured
+    (``PORTAL_BENCH_DATABASE_URL`` or ``PORTAL_TEST_DATABASE_URL``). Dropped afterwards."""
+    server = os.environ.get("PORTAL_BENCH_DATABASE_URL") or os.environ.get(
+        "PORTAL_TEST_DATABASE_URL")
+    if not server:
+        yield None
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, make_url
+
+    from portal.extensions import alembic, db
+    from portal.services import demo
+
+    name = f"portal_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    instance = workdir / "pg-instance"
+    instance.mkdir()
+    try:
+        app = make_app(instance, make_url(server).set(database=name).render_as_string(
+            hide_password=False))
+        with app.app_context():
+            alembic.upgrade()
+            demo.seed(db.session)
+            db.session.commit()
+        yield app
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -35,16 +34,9 @@ from sqlalchemy.orm import Session
 from portal.models import Agency, Dossier, Field, OnlineLevel, Procedure
 from portal.services import stats_queries as queries
 from portal.services.ratings import ITEMS
+from portal.services.reports import percent
 
 NONE3 = (0, 0, 0)
-
-
-def percent(part: int, whole: int) -> float | None:
-    """``part`` as a percentage of ``whole``, to one decimal (half up); None when 0."""
-    if not whole:
-        return None
-    share = Decimal(100 * part) / Decimal(whole)
-    return float(share.quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
