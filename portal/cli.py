@@ -219,12 +219,14 @@ def seed_demo(if_empty: bool) -> None:
         db.session.rollback()
         raise click.ClickException("demo data is invalid; nothing was saved")
     db.session.commit()
-    from portal.services import demo_dossiers
+    from portal.services import demo_dossiers, demo_survey
 
     made = demo_dossiers.seed(db.session)
+    made_surveys = demo_survey.seed(db.session)
     db.session.commit()
     click.echo(
         f"demo authority ready: {report.agencies} agencies, {made} demo dossiers, "
+        f"{made_surveys} demo survey, "
         f"{len(report.procedures.created) + len(report.procedures.updated)} procedures"
         + (", shared catalogues loaded" if report.reference_loaded else "")
     )

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Agency, Procedure
+from portal.models import Agency, Procedure, Survey
+from portal.services import surveys
 from tests.conftest import base_config
 from tests.test_catalog_io import GOOD
 
@@ -98,3 +99,8 @@ def test_seed_demo_then_if_empty_leaves_data_alone(app, runner):
     assert result.exit_code == 0 and _procedures(app) == count
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Agency)) == 6
+        # The demo survey is there once, published, open, with one question of each kind.
+        survey = db.session.scalars(select(Survey)).one()
+        assert survey.published and surveys.state_of(survey) is surveys.State.OPEN
+        assert sorted(q.kind for q in survey.questions) == ["multiple", "scale", "single",
+                                                            "text"]
