@@ -73,6 +73,31 @@
     schedule();
   }
 
+  // The row tools of a list (Lên, Xuống, Xóa dòng, Thêm dòng) swap the whole list in. Focus
+  // goes where the button's formaction anchor points (where the page scrolls to without
+  // JavaScript): a moved row's same tool, a new row's first field, or, after a removal,
+  // the list itself (never another row's "Xóa dòng").
+  function focusMovedRow(event) {
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!trigger || trigger.tagName !== "BUTTON" || !trigger.hasAttribute("data-hx-post")) {
+      return;
+    }
+    var action = trigger.getAttribute("formaction") || "";
+    var target = action.indexOf("#") < 0 ? null
+      : document.getElementById(action.slice(action.indexOf("#") + 1));
+    if (!target) { return; }
+    var verb = (trigger.value || "").split(":")[0];
+    var moved = verb === "len" || verb === "xuong";
+    var next = (moved && (target.querySelector("button[value^='" + verb + ":']")
+                          || target.querySelector("button")))
+      || (verb === "them" && target.querySelector("input, select, textarea"));
+    if (!next) {
+      next = target;
+      target.setAttribute("tabindex", "-1");
+    }
+    next.focus();
+  }
+
   function enhance(root) {
     focusErrorSummary(root);
     enablePrintButtons(root);
@@ -83,4 +108,5 @@
     sessionTimeout();
   });
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });
+  document.addEventListener("htmx:afterSwap", focusMovedRow);
 })();
