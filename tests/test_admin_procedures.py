@@ -409,6 +409,15 @@ def test_preview_shows_an_unpublished_procedure_as_citizens_will_see_it(editor, 
 
     assert article(html) == article(public)
     assert len(_events(session, "procedure_unpublished")) == 1
+    # Its download links work for editors (privately), and stay closed to everyone else.
+    links = re.findall(rf'href="(/thu-tuc/{re.escape(BIRTH)}/(?:tai-ve|bieu-mau/\d+))"', html)
+    assert any("bieu-mau" in link for link in links) and any("tai-ve" in link for link in links)
+    for link in links:
+        with editor.get(link) as download:
+            assert download.status_code == 200 and download.data[:2] == b"PK", link  # .docx
+            assert download.headers["Cache-Control"] == "private, no-store"
+    editor.post("/tai-khoan/dang-xuat")
+    assert all(editor.get(link).status_code == 404 for link in links)
 
 
 def test_history_compares_versions_and_restores_an_old_one(editor, session, birth):

@@ -193,11 +193,16 @@ def fields_with_counts(session: Session) -> list[FieldCount]:
     return sorted(counts, key=lambda fc: (fc.field.sort_order, sort_key(fc.field.name)))
 
 
-def get_procedure(session: Session, code: str) -> Procedure | None:
-    """A published procedure with everything its page shows, or None."""
+def get_procedure(session: Session, code: str, *,
+                  unpublished: bool = False) -> Procedure | None:
+    """A published procedure (any, with ``unpublished``) with everything its page shows, or
+    None."""
+    shown = Procedure.code == code
+    if not unpublished:
+        shown = shown & Procedure.published.is_(True)
     return session.scalar(
         select(Procedure)
-        .where(Procedure.code == code, Procedure.published.is_(True))
+        .where(shown)
         .options(
             joinedload(Procedure.field), joinedload(Procedure.agency),
             selectinload(Procedure.steps), selectinload(Procedure.components),
