@@ -237,6 +237,9 @@ def test_a_draft_survives_an_expired_login(open_page, live_server):
     expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
     _start(page)
     draft_url = page.url
+    # Every response refreshes the login cookie: one still on its way (a style sheet, a font)
+    # would bring the login back after it is cleared, so let the page finish loading first.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()  # the login ends (idle timeout, another device logged out)
     page.get_by_label(re.compile("Họ, chữ đệm, tên người yêu cầu")).fill("Sau khi hết phiên")
     status = page.locator("#autosave-status")
