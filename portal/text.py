@@ -46,6 +46,16 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", stripped).strip()
 
 
+#: What a spreadsheet reads as the start of a formula in a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """``value`` for a CSV or XLSX cell, never read as a formula (CSV injection): one that
+    starts like a formula gets a leading apostrophe."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def shorten(text: str, limit: int = 120) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with "…"."""
     if len(text) <= limit:

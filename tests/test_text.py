@@ -6,7 +6,16 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.text import clean, clean_block, fold, nfc, slugify, sort_key
+from portal.text import (
+    FORMULA_STARTS,
+    clean,
+    clean_block,
+    fold,
+    nfc,
+    slugify,
+    sort_key,
+    spreadsheet_text,
+)
 
 vietnamese = st.text(
     alphabet=st.sampled_from(list("aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯ áàảãạấầẩẫậéèẻẽẹ"
@@ -85,3 +94,11 @@ def test_shorter_words_sort_first():
 def test_control_characters_are_removed():
     assert clean("thu\x07 nghiem\x00") == "thu nghiem"
     assert clean_block("dong 1\x0b\ndong\x1f 2") == "dong 1\ndong 2"
+
+
+@given(st.text(max_size=30))
+def test_spreadsheet_text_never_starts_a_formula_and_keeps_the_text(value):
+    safe = spreadsheet_text(value)
+    assert not safe.startswith(FORMULA_STARTS)
+    assert safe in (value, "'" + value)
+    assert (safe == value) == (not value.startswith(FORMULA_STARTS))

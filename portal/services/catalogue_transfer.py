@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Job, Procedure, User
 from portal.services import audit, catalog_io, files, jobs, procedure_editor
-from portal.text import clean
+from portal.text import clean, spreadsheet_text
 
 IMPORT_JOB = "catalog.import"
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -151,11 +151,12 @@ def _component_row(code: str, number: int, item: dict) -> list:
 
 
 def _cell(value: Any) -> Any:
-    """A value a cell can hold: no control characters, at most Excel's 32,767 characters."""
+    """A value a cell can hold: no control characters, at most Excel's 32,767 characters, never
+    a formula (a name starting with "=" is written as text)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)[:32767]
+        return spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", value))[:32767]
     return value
 
 

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Agency, Channel, Dossier, Field, Job, Procedure
 from portal.services import backoffice, files, jobs
+from portal.text import spreadsheet_text
 
 #: Exports reading at least this many dossiers are built by a background job.
 REPORT_INLINE_LIMIT = 20_000
@@ -280,11 +281,6 @@ def table(report: Report) -> list[list]:
             + [_cells("", _("Tổng cộng"), report.totals)])
 
 
-def _text(value: str) -> str:
-    """A spreadsheet must not read a name as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def to_csv(report: Report) -> str:
     """The report as CSV for Excel: a UTF-8 byte order mark, Vietnamese headings, one row
     per group and the totals; percentages with a decimal point, empty when undefined."""
@@ -292,7 +288,7 @@ def to_csv(report: Report) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(headings(report))
     for cells in table(report):
-        writer.writerow([_text(c) if isinstance(c, str) else ("" if c is None else c)
+        writer.writerow([spreadsheet_text(c) if isinstance(c, str) else ("" if c is None else c)
                          for c in cells])
     return "\ufeff" + out.getvalue()
 

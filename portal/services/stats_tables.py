@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from portal.models import OnlineLevel
 from portal.services.ratings import ITEMS
 from portal.services.stats import Counts, Row, YearStats
+from portal.text import spreadsheet_text
 
 ITEM_LABELS = {"overall": _l("Hài lòng chung"), "convenience": _l("Mức độ thuận tiện"),
                "timeliness": _l("Mức độ đúng hạn"),
@@ -160,11 +161,6 @@ def tables(stats: YearStats) -> dict[str, Table]:
 # --- Files --------------------------------------------------------------------------------
 
 
-def _text(value: str) -> str:
-    """A spreadsheet must not read a name as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def one_decimal(value: float) -> Decimal:
     """``value`` to one decimal, half up (the page and the files round alike)."""
     return Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -179,7 +175,7 @@ def _file_cells(column: Column, value) -> list:
         count, share = value
         return [count, "" if share is None else share]
     if column.kind == "text":
-        return [_text(str(value))]
+        return [spreadsheet_text(str(value))]
     if column.kind in ("days", "percent"):
         return [_number(value)]
     return [value]

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from portal.models import Survey, SurveyQuestion, SurveyResponse
 from portal.services import charts
 from portal.services.survey_questions import scale_labels
+from portal.text import spreadsheet_text
 
 #: Spreadsheets run a cell starting with these as a formula; such answers get a leading "'".
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Extra drawing width (SVG units) for the longer numbers of a bar: count and share.
 VALUE_EXTRA = 40
 
@@ -119,4 +119,4 @@ def csv_text(session: Session, survey: Survey) -> str:
 
 def _cell(answer: str | list[str] | None) -> str:
     text = "; ".join(answer) if isinstance(answer, list) else (answer or "")
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return spreadsheet_text(text)
