@@ -303,12 +303,39 @@ def test_an_agency_is_created_edited_and_shown_publicly(editor, client, session)
     assert "Phòng Nội vụ" in client.get("/gioi-thieu").get_data(as_text=True)
     assert "noivu@minhhoa.example.gov.vn" in client.get("/lien-he").get_data(as_text=True)
     response = editor.post(f"/quan-tri/co-quan/{agency.id}", data=_agency_data(
-        session, name="Phòng Nội vụ và Tổ chức", code="000.05.99.h49", receives_dossiers="y"))
+        session, name="Phòng Nội vụ và Tổ chức", code="000.05.99.h49"))
     assert response.status_code == 303
     agency = _agency(session, "000.05.99.H49")
-    assert agency.name == "Phòng Nội vụ và Tổ chức" and agency.receives_dossiers
+    assert agency.name == "Phòng Nội vụ và Tổ chức" and not agency.receives_dossiers
     assert "Phòng Nội vụ và Tổ chức" in client.get("/gioi-thieu").get_data(as_text=True)
     assert {"agency_created", "agency_updated"} <= set(_actions(session))
+
+
+def test_only_administrators_change_what_decides_officers_dossier_scope(editor, app, session):
+    """Officers see the dossiers of their agency's subtree: moving an agency in the tree or
+    making it receive dossiers widens what someone sees, so editors may not do it."""
+    unit = _agency(session, UNIT)
+    other = _agency(session, "000.02.99.H49")
+    data = _agency_data(session, code=unit.code, name=unit.name, level=unit.level.value,
+                        parent=str(unit.parent_id),
+                        receives_dossiers="y" if unit.receives_dossiers else "")
+    page = editor.get(f"/quan-tri/co-quan/{unit.id}").get_data(as_text=True)
+    assert "chỉ quản trị viên được thay đổi" in page
+    for change in ({"parent": str(other.id)},
+                   {"receives_dossiers": "" if unit.receives_dossiers else "y"}):
+        response = editor.post(f"/quan-tri/co-quan/{unit.id}", data={**data, **change})
+        assert response.status_code == 422, change
+        assert "Chỉ quản trị viên được thay đổi mục này" in response.get_data(as_text=True)
+    assert (_agency(session, UNIT).parent_id, _agency(session, UNIT).receives_dossiers) == (
+        unit.parent_id, unit.receives_dossiers)
+    admin = app.test_client()
+    login(admin, "quantri@demo.local")
+    assert admin.get(f"/quan-tri/co-quan/{unit.id}").status_code == 200
+    response = admin.post(f"/quan-tri/co-quan/{unit.id}", data={**data, "parent": str(other.id)})
+    assert response.status_code == 303
+    assert _agency(session, UNIT).parent_id == other.id
+    assert _fresh(session).scalars(select(AuditEvent).where(
+        AuditEvent.action == "agency_updated")).all()[-1].details["changed"].count("parent_id") == 1
 
 
 @pytest.mark.parametrize(("overrides", "message"), [

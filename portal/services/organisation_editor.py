@@ -59,6 +59,19 @@ class CycleError(ValueError):
     """The chosen parent is the agency itself or one of its sub-units."""
 
 
+class ScopeChangeRefused(PermissionError):
+    """Only administrators may move an existing agency in the tree or change whether it
+    receives dossiers: officers see the dossiers and petitions of their agency's subtree."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
+#: The fields of an existing agency that decide which dossiers officers see.
+SCOPE_FIELDS = ("parent_id", "receives_dossiers")
+
+
 @dataclass
 class AgencyData:
     """What the agency form gives."""
@@ -143,14 +156,22 @@ def code_taken(session: Session, model: type[Agency] | type[Field], code: str,
 
 
 def save_agency(session: Session, agency: Agency | None, data: AgencyData,
-                user: User | None) -> Agency:
+                user: User | None, *, may_change_scope: bool = True) -> Agency:
     """Create (``agency`` None) or update an agency; descriptions are sanitised to HTML.
 
     :raises CycleError: the parent is the agency itself or one of its sub-units.
+    :raises ScopeChangeRefused: without ``may_change_scope`` (editors), the parent or the
+        "receives dossiers" flag of an existing agency would change.
     """
     if agency is not None and data.parent is not None and agency.id and \
             data.parent.id in subtree_ids(session, agency):
         raise CycleError(data.parent.code)
+    if agency is not None and not may_change_scope:
+        wanted = {"parent_id": data.parent.id if data.parent else None,
+                  "receives_dossiers": data.receives_dossiers}
+        refused = [name for name in SCOPE_FIELDS if getattr(agency, name) != wanted[name]]
+        if refused:
+            raise ScopeChangeRefused(refused)
     created = agency is None
     if agency is None:
         parent_id = data.parent.id if data.parent else None

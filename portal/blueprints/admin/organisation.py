@@ -24,7 +24,7 @@ from portal.blueprints.admin.settings_forms import (
 from portal.blueprints.admin.views import bp
 from portal.extensions import db
 from portal.htmx import render
-from portal.models import Agency, AgencyLevel, Field, Official
+from portal.models import Agency, AgencyLevel, Field, Official, Role
 from portal.services import field_editor, settings_editor
 from portal.services import organisation_editor as org
 
@@ -73,16 +73,24 @@ def _agency_form(form: AgencyForm, agency: Agency | None):
     form.set_parents(org.parent_options(db.session, agency), agency)
     if form.validate_on_submit():
         try:
-            saved = org.save_agency(db.session, agency, _agency_data(form), current_user)
+            saved = org.save_agency(db.session, agency, _agency_data(form), current_user,
+                                    may_change_scope=current_user.has_role(Role.ADMIN))
         except org.CycleError:
             form.parent.errors = [*form.parent.errors, _(
                 "Không thể chọn chính đơn vị này hoặc một đơn vị trực thuộc nó làm cơ quan cấp "
                 "trên.")]
+        except org.ScopeChangeRefused as refused:
+            for name in refused.fields:
+                field = form.parent if name == "parent_id" else form.receives_dossiers
+                field.errors = [*field.errors, _(
+                    "Chỉ quản trị viên được thay đổi mục này: cán bộ xem hồ sơ theo cây tổ "
+                    "chức, nên thay đổi ở đây đổi cả phạm vi hồ sơ của họ.")]
         else:
             db.session.commit()
             flash(_("Đã lưu %(name)s.", name=saved.name), "success")
             return redirect(url_for("admin.agencies", _anchor=f"co-quan-{saved.id}"), code=303)
     return render("admin/settings/agency_form.html", form=form, agency=agency,
+                  may_change_scope=current_user.has_role(Role.ADMIN),
                   status=422 if form.errors else 200)
 
 
