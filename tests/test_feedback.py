@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -172,6 +174,26 @@ def test_following_needs_the_code_and_a_second_factor(app, client, demo):
     assert SENDER["subject"] not in wrong.text
     badly = client.post("/phan-anh-kien-nghi/tra-cuu", data={"ma": "abc", "xac-minh": "12"})
     assert badly.status_code == 422 and 'aria-invalid="true"' in badly.text
+
+
+def test_guessing_the_second_factor_of_one_petition_code_rests_it(app, client, demo):
+    """As for dossiers (test_tracking): after LOGIN_FREE_FAILURES wrong tries a code rests,
+    existing or not; the right factor is not even checked until the rest is over."""
+    code = _sent_code(client, _send(client))
+    free = app.config["LOGIN_FREE_FAILURES"]
+    start = datetime.now(timezone.utc)
+    with time_machine.travel(start, tick=False):
+        for target in (code, code[:-4] + "9999"):
+            statuses = [client.post("/phan-anh-kien-nghi/tra-cuu", data={
+                "ma": target, "xac-minh": f"{n:04d}"}).status_code for n in range(free)]
+            assert statuses == [422] * free
+        resting = client.post("/phan-anh-kien-nghi/tra-cuu",
+                              data={"ma": code, "xac-minh": "5678"})
+        assert resting.status_code == 429 and "Hãy thử lại sau" in resting.text
+        assert SENDER["subject"] not in resting.text
+    with time_machine.travel(start + timedelta(seconds=2), tick=False):
+        page = client.post("/phan-anh-kien-nghi/tra-cuu", data={"ma": code, "xac-minh": "5678"})
+        assert page.status_code == 200 and SENDER["subject"] in page.text
 
 
 def test_the_sender_sees_the_answer_when_following_it(app, client, demo):

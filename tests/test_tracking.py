@@ -3,8 +3,10 @@ whether a code exists, rate-limited."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -80,6 +82,32 @@ def test_lookups_are_rate_limited(demo, request, tmp_path):
                                               "xac-minh": f"{n:04d}"}).status_code
                 for n in range(5)]
     assert statuses[:3] == [422, 422, 422] and statuses[3:] == [429, 429]
+
+
+def test_guessing_the_second_factor_of_one_code_rests_that_code(app, client, demo):
+    """Rate limits are per address; a code being guessed from many addresses rests itself:
+    after LOGIN_FREE_FAILURES wrong tries it answers "try again in N s" without looking,
+    the same for a code that does not exist. Other codes are not affected; once the rest is
+    over the right factor works again."""
+    code, other = _dossier(app), _dossier(app, phone="0987654321")
+    unknown = code[:-4] + "9999"
+    free = app.config["LOGIN_FREE_FAILURES"]
+    start = datetime.now(timezone.utc)
+    with time_machine.travel(start, tick=False):  # the rest does not run out meanwhile
+        for target in (code, unknown):
+            answers = [client.post("/tra-cuu", data={"ma": target, "xac-minh": f"{n:04d}"})
+                       for n in range(free + 1)]
+            assert [a.status_code for a in answers] == [422] * free + [429]
+            assert "Hãy thử lại sau 2 giây" in answers[-1].text
+            assert 'aria-invalid="true"' in answers[-1].text
+        # Resting: even the right factor is not checked (nothing tells a guesser it was).
+        resting = client.post("/tra-cuu", data={"ma": code, "xac-minh": "5678"})
+        assert resting.status_code == 429 and "Mới đăng ký" not in resting.text
+        page = client.post("/tra-cuu", data={"ma": other, "xac-minh": "4321"})
+        assert page.status_code == 200 and "Mới đăng ký" in page.text
+    with time_machine.travel(start + timedelta(seconds=2), tick=False):
+        page = client.post("/tra-cuu", data={"ma": code, "xac-minh": "5678"})
+        assert page.status_code == 200 and "Mới đăng ký" in page.text
 
 
 def test_lookups_need_the_csrf_token(demo, request, tmp_path):

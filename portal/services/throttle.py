@@ -6,17 +6,27 @@ guessing) and the client address (slows one machine trying many accounts). The f
 (1 s, 2 s, 4 s …), capped at
 ``LOGIN_MAX_DELAY_SECONDS``, so an attacker cannot lock the owner out for longer than that. A
 successful login clears the identifier's count.
+
+Public lookups by code and second factor (dossier tracking, petition tracking) use the same
+counters, keyed by the code typed (:func:`guarded_lookup`): guessing the 4 digits of one
+code slows to one try per ``LOGIN_MAX_DELAY_SECONDS`` after a few failures, however many
+addresses try. The key is the code as typed, so unknown and existing codes behave alike.
 """
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.models import LoginThrottle, utcnow
+
+T = TypeVar("T")
 
 
 def key(kind: str, value: str) -> str:
@@ -54,3 +64,26 @@ def record_failure(session: Session, keys: list[str]) -> None:
 def clear(session: Session, keys: list[str]) -> None:
     """Forget the failures of these keys (after a successful login)."""
     session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+
+
+def guarded_lookup(session: Session, kind: str, code: str,
+                   find: Callable[[], T | None]) -> tuple[T | None, int]:
+    """``(find(), 0)`` unless ``code`` rests after failed lookups: then ``(None, seconds to
+    wait)`` without looking. A miss counts as a failure (committed at once); a hit clears
+    the count."""
+    keys = [key(kind, code)]
+    wait = wait_seconds(session, keys)
+    if wait:
+        return None, wait
+    found = find()
+    if found is None:
+        record_failure(session, keys)
+    else:
+        clear(session, keys)
+    session.commit()
+    return found, 0
+
+
+def resting_message(seconds: int) -> str:
+    """What a lookup of a resting code says (the same whether the code exists or not)."""
+    return _("Mã này vừa bị tra cứu sai nhiều lần. Hãy thử lại sau %(n)d giây.", n=seconds)

@@ -12,7 +12,7 @@ from portal.blueprints.feedback.forms import SendForm
 from portal.extensions import config_limit, db, limiter
 from portal.htmx import render
 from portal.models import Petition, PetitionChannel, Procedure
-from portal.services import jobs, petitions, uploads
+from portal.services import jobs, petitions, throttle, uploads
 
 bp = Blueprint("feedback", __name__, url_prefix="/phan-anh-kien-nghi")
 
@@ -110,7 +110,10 @@ def track():
                                "khai khi gửi.")
     if errors:
         return _track_page(code=code, errors=errors, status=422)
-    petition = petitions.lookup(db.session, code, factor)
+    petition, wait = throttle.guarded_lookup(
+        db.session, "petition", code, lambda: petitions.lookup(db.session, code, factor))
+    if wait:
+        return _track_page(code=code, errors={"ma": throttle.resting_message(wait)}, status=429)
     if petition is None:
         return _track_page(code=code, not_found=True, status=422)
     return _track_page(code=code, petition=petition)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from portal.extensions import config_limit, db
 from portal.htmx import render
-from portal.services import tracking
+from portal.services import throttle, tracking
 
 bp = Blueprint("tracking", __name__, url_prefix="/tra-cuu")
 
@@ -29,7 +29,10 @@ def index():
                                "căn cước (12 chữ số) của người nộp.")
     if errors:
         return _page(code=code, errors=errors, status=422)
-    dossier = tracking.lookup(db.session, code, factor)
+    dossier, wait = throttle.guarded_lookup(
+        db.session, "tracking", code, lambda: tracking.lookup(db.session, code, factor))
+    if wait:
+        return _page(code=code, errors={"ma": throttle.resting_message(wait)}, status=429)
     if dossier is None:
         return _page(code=code, not_found=True, status=422)
     return _page(code=code, dossier=dossier,
