@@ -54,6 +54,8 @@ def init_app(app: Flask) -> None:
 def _handle_http_error(error: HTTPException) -> Response:
     if error.code is None or error.code < 400:
         return error  # redirects and the like pass through untouched
+    if error.response is not None:
+        return error.response  # a page the view made for it (a refused form, typed text kept)
     if error.code == RequestEntityTooLarge.code:
         _drain_request_body()
     return _render_error(error.code)

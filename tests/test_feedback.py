@@ -305,12 +305,20 @@ def test_sending_is_rate_limited_but_mistakes_do_not_count(demo, request, tmp_pa
                    RATELIMIT_FEEDBACK="2 per hour", RATELIMIT_QUESTION="1 per hour")
     client = app.test_client()
     statuses = [_send(client, consent="").status_code] + [
-        _send(client).status_code for _ in range(3)]
-    assert statuses == [422, 303, 303, 429]
+        _send(client).status_code for _ in range(2)]
+    assert statuses == [422, 303, 303]
+    # Over the limit: the form again, with what was typed and why it was not sent.
+    refused = _send(client, [("don.pdf", PDF)])
+    assert refused.status_code == 429
+    assert refused.headers["Cache-Control"] == "no-store"
+    assert "<title>Lỗi: " in refused.text and "hãy gửi lại sau ít phút" in refused.text
+    assert SENDER["body"] in refused.text and f'value="{SENDER["name"]}"' in refused.text
+    assert "Hãy chọn lại tệp." in refused.text
     assert client.get("/phan-anh-kien-nghi/gui").status_code == 200  # reading is not limited
-    ask = {"name": "An", "text": "Hỏi?", "field": "", "procedure": ""}
-    assert [client.post("/hoi-dap/dat-cau-hoi", data=ask).status_code
-            for _ in range(2)] == [303, 429]
+    ask = {"name": "An", "text": "Hỏi về lệ phí?", "field": "", "procedure": ""}
+    answers = [client.post("/hoi-dap/dat-cau-hoi", data=ask) for _ in range(2)]
+    assert [a.status_code for a in answers] == [303, 429]
+    assert "Hỏi về lệ phí?" in answers[1].text and "hãy gửi lại sau ít phút" in answers[1].text
 
 
 def test_posts_need_the_csrf_token(demo, request, tmp_path):

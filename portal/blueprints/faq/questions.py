@@ -2,7 +2,7 @@
 read the answers the authority published (/hoi-dap/cau-hoi-cong-dan)."""
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from flask import Response, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -32,19 +32,20 @@ def _listed(_form, field) -> None:
 class AskForm(FlaskForm):
     """A question: who asks (the e-mail only to send the answer), about what, and the text."""
 
+    # In the order of the page, so that the error summary follows it too.
+    text = TextAreaField(_l("Câu hỏi của bạn"), validators=[
+        DataRequired(_l("Nhập câu hỏi.")), Length(max=3000, message=_l(
+            "Nhập tối đa %(n)d ký tự.", n=3000))], render_kw={"rows": 6})
+    field = SelectField(_l("Lĩnh vực (nếu biết)"), choices=[], default="",
+                        validate_choice=False, validators=[_listed])
+    procedure = SelectField(_l("Thủ tục hành chính (nếu biết)"), choices=[], default="",
+                            validate_choice=False, validators=[_listed])
     name = StringField(_l("Họ và tên"), validators=[
         DataRequired(_l("Nhập họ và tên.")), Length(max=120, message=_l(
             "Nhập tối đa %(n)d ký tự.", n=120))], render_kw={"autocomplete": "name"})
     email = EmailField(_l("Thư điện tử (nếu muốn nhận câu trả lời qua thư)"),
                        validators=[Optional(), _email],
                        render_kw={"autocomplete": "email", "spellcheck": "false"})
-    field = SelectField(_l("Lĩnh vực (nếu biết)"), choices=[], default="",
-                        validate_choice=False, validators=[_listed])
-    procedure = SelectField(_l("Thủ tục hành chính (nếu biết)"), choices=[], default="",
-                            validate_choice=False, validators=[_listed])
-    text = TextAreaField(_l("Câu hỏi của bạn"), validators=[
-        DataRequired(_l("Nhập câu hỏi.")), Length(max=3000, message=_l(
-            "Nhập tối đa %(n)d ký tự.", n=3000))], render_kw={"rows": 6})
 
     def set_choices(self, fields: list[Field], procedures: list[Procedure]) -> None:
         """Offer the fields and procedures of the catalogue (none chosen by default)."""
@@ -53,19 +54,28 @@ class AskForm(FlaskForm):
             (str(p.id), p.name) for p in procedures]
 
 
-@bp.route("/dat-cau-hoi", methods=["GET", "POST"])
-@sending_limit("RATELIMIT_QUESTION")
-def ask():
-    """Ask the authority a question; the answer comes by e-mail and may be published."""
+def _ask_form() -> AskForm:
     procedures = published_procedures()
     fields = db.session.scalars(select(Field).where(Field.id.in_(
         {p.field_id for p in procedures})).order_by(Field.sort_order, Field.name)).all()
     form = AskForm()
     form.set_choices(list(fields), procedures)
+    return form
+
+
+def _ask_page(form: AskForm, status: int, refused: str | None = None) -> Response:
+    response = render("faq/ask.html", form=form, status=status, refused=refused)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/dat-cau-hoi", methods=["GET", "POST"])
+@sending_limit("RATELIMIT_QUESTION", lambda message: _ask_page(_ask_form(), 429, message))
+def ask():
+    """Ask the authority a question; the answer comes by e-mail and may be published."""
+    form = _ask_form()
     if not form.validate_on_submit():
-        response = render("faq/ask.html", form=form, status=422 if form.errors else 200)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _ask_page(form, 422 if form.errors else 200)
     questions.ask(db.session, name=form.name.data, text=form.text.data,
                   email=form.email.data or None,
                   field_id=int(form.field.data) if form.field.data else None,

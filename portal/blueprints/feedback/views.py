@@ -3,7 +3,9 @@ published, the form anyone can send (no account needed), its confirmation with t
 code, and following it by code and a second factor."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, request, session, url_for
+from collections.abc import Callable
+
+from flask import Blueprint, Response, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,12 +22,20 @@ bp = Blueprint("feedback", __name__, url_prefix="/phan-anh-kien-nghi")
 SENT_KEY = "feedback_sent"
 
 
-def sending_limit(key: str):
+def sending_limit(key: str, refused_page: Callable[[str], Response]):
     """The rate limit ``key`` on sending (POST). A form sent back only to correct what was
-    typed does not count; one whose files were checked does, since it cost storage."""
+    typed does not count; one whose files were checked does, since it cost storage. Over
+    the limit, ``refused_page(message)`` shows the form again with what was typed (429)."""
+    def breached(_limit) -> Response:
+        return refused_page(_(
+            "Đã có nhiều lần gửi từ địa chỉ mạng của bạn trong một giờ qua (có thể từ người "
+            "khác dùng chung mạng). Nội dung bạn nhập vẫn còn dưới đây: hãy gửi lại sau ít "
+            "phút."))
+
     return limiter.limit(lambda: current_app.config[key], methods=["POST"],
                          deduct_when=lambda response: (response.status_code != 422
-                                                       or g.get("files_checked", False)))
+                                                       or g.get("files_checked", False)),
+                         on_breach=breached)
 
 
 def page_number() -> int:
@@ -47,8 +57,14 @@ def index():
     return render("feedback/index.html", results=results)
 
 
+def _refused(message: str) -> Response:
+    form = SendForm()  # what was sent, not checked: shown again as typed
+    form.set_procedures(published_procedures())
+    return _form_page(form, 429, refused=message)
+
+
 @bp.route("/gui", methods=["GET", "POST"])
-@sending_limit("RATELIMIT_FEEDBACK")
+@sending_limit("RATELIMIT_FEEDBACK", _refused)
 def send():
     """The feedback form; a sent one gets its code (shown, and e-mailed if possible)."""
     form = SendForm()
@@ -70,10 +86,10 @@ def send():
     return redirect(url_for(".sent"), code=303)
 
 
-def _form_page(form: SendForm, status: int):
+def _form_page(form: SendForm, status: int, refused: str | None = None):
     chosen = any(f and f.filename for f in request.files.getlist(form.tep.name))
-    response = render("feedback/send.html", form=form, status=status,
-                      files_dropped=chosen and status == 422 and not form.tep.errors,
+    response = render("feedback/send.html", form=form, status=status, refused=refused,
+                      files_dropped=chosen and status in (422, 429) and not form.tep.errors,
                       rule=uploads.rule_for(None), max_files=petitions.MAX_FILES)
     response.headers["Cache-Control"] = "no-store"
     return response
