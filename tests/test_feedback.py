@@ -404,18 +404,25 @@ def test_promoting_an_answer_makes_a_sanitised_draft_faq(app, client, demo):
 
 @pytest.mark.parametrize("text", [
     "gọi 0912 345 678", "gọi +84 912.345.678", "thư a.b@example.com", "CCCD 001090123456",
-    "hồ sơ 000.01.99.H49-250715-0001", "nhà bà Ba Trần",
+    "hồ sơ 000.01.99.H49-250715-0001", "nhà bà Ba Trần", "gọi (0203) 3800 000",
+    "CCCD: 001 234 567 890", "CCCD 0012-3456-7890", "số 7 ngõ hoa sua",
+    # The sender's name without tone marks, in capitals, or two of its words.
+    "gặp chị Tran Thi Be Ba", "CHỊ TRẦN THỊ BÉ BA", "hỏi chị Bé Ba", "gặp Trần Thị",
 ])
 def test_personal_data_is_masked(app, text):
     with app.test_request_context():
-        masked = mask_personal(text, ["Ba Trần"])
-    assert masked.endswith("[đã ẩn]") and "[đã ẩn]" in masked
+        masked = mask_personal(text, ["Số 7 ngõ Hoa Sữa"], names=["Trần Thị Bé Ba", "Ba Trần"])
+    assert masked.endswith("[đã ẩn]"), masked
+    assert not any(ch.isdigit() for ch in masked.replace("[đã ẩn]", "")), masked
 
 
-def test_ordinary_numbers_are_kept(app):
+def test_ordinary_numbers_and_words_are_kept(app):
     with app.test_request_context():
-        assert mask_personal("lệ phí 15.000.000 đồng, năm 2025") == \
-            "lệ phí 15.000.000 đồng, năm 2025"
+        assert mask_personal("lệ phí 15.000.000 đồng, năm 2025; vốn 100.000.000 đồng") == \
+            "lệ phí 15.000.000 đồng, năm 2025; vốn 100.000.000 đồng"
+        # One word of a name alone is not masked: "An" is also "an toàn".
+        assert mask_personal("An toàn giao thông", names=["Nguyễn Văn An"]) == \
+            "An toàn giao thông"
 
 
 # --- Valid HTML ---------------------------------------------------------------------------

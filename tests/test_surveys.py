@@ -420,7 +420,8 @@ def test_results_count_and_share_each_option(app, client, demo, session):
     q = [str(question.id) for question in survey.questions]
     _answered(session, survey,
               {q[0]: "Bạn bè", q[1]: ["Khai sinh", "Kết hôn"], q[2]: "5", q[3]: "<b>Tốt</b>"},
-              {q[0]: "Bạn bè", q[1]: ["Khai sinh"], q[2]: "4"},
+              {q[0]: "Bạn bè", q[1]: ["Khai sinh"], q[2]: "4",
+               q[3]: "Gọi tôi: 0912 345 678"},
               {q[0]: "Báo chí", q[2]: "5"})
     from portal.services import survey_results
 
@@ -435,11 +436,13 @@ def test_results_count_and_share_each_option(app, client, demo, session):
     assert [r.label for r in scale.rows] == [
         "1 – Rất không hài lòng", "2", "3", "4", "5 – Rất hài lòng"]
     assert [r.count for r in scale.rows] == [0, 0, 0, 1, 2]
-    assert text.texts == ["<b>Tốt</b>"] and text.chart is None
+    assert text.texts == ["<b>Tốt</b>", "Gọi tôi: 0912 345 678"] and text.chart is None
     html = client.get("/khao-sat/hai-long").text
     assert "3 người đã trả lời." in html and "2 (66,7%)" in html and "1 (33,3%)" in html
     assert "tổng tỉ lệ có thể lớn hơn 100%" in html
     assert "&lt;b&gt;Tốt&lt;/b&gt;" in html and "<b>Tốt</b>" not in html
+    # Published free text has contact details masked; editors still read it as written.
+    assert "Gọi tôi: [đã ẩn]" in html and "0912 345 678" not in html
     assert html.count('role="img"') == 3  # one chart per choice or scale question
 
 

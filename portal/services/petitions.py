@@ -194,9 +194,12 @@ def public_page(session: Session, page: int = 1) -> Page:
 
 def public_view(petition: Petition) -> PublicPetition:
     """The petition with the sender, the dossier code and contact details left out."""
-    known = [petition.name, petition.email, petition.phone, petition.address,
-             petition.dossier_code]
+    known = [petition.email, petition.phone, petition.address, petition.dossier_code]
+
+    def hide(text: str | None) -> str:
+        return mask_personal(text, known, names=[petition.name])
+
     return PublicPetition(
-        subject=mask_personal(petition.subject, known), body=mask_personal(petition.body, known),
-        answer=mask_personal(petition.answer or "", known), received_at=petition.created_at,
+        subject=hide(petition.subject), body=hide(petition.body),
+        answer=hide(petition.answer), received_at=petition.created_at,
         answered_at=petition.answered_at, procedure=petition.procedure)

@@ -97,8 +97,9 @@ def promote(session: Session, question: Question, actor: User) -> Faq:
         raise QuestionError(_("Trả lời câu hỏi trước khi đưa vào câu hỏi thường gặp."))
     if question.faq_id is not None:
         raise QuestionError(_("Câu hỏi này đã được đưa vào câu hỏi thường gặp."))
-    known = [question.name, question.email]
-    text, reply = mask_personal(question.text, known), mask_personal(question.answer, known)
+    known, names = [question.email], [question.name]
+    text, reply = (mask_personal(question.text, known, names),
+                   mask_personal(question.answer, known, names))
     faq = Faq(slug=_free_slug(session, text, question.id), question=text, answer=reply,
               answer_html=render_markdown(reply), field_id=question.field_id,
               status=ContentStatus.DRAFT,
@@ -134,9 +135,9 @@ def public_page(session: Session, page: int = 1) -> Page:
 
 def public_view(question: Question) -> PublicQuestion:
     """The question without the asker's name and address, contact details masked."""
-    known = [question.name, question.email]
-    return PublicQuestion(mask_personal(question.text, known),
-                          mask_personal(question.answer, known), question.answered_at,
+    known, names = [question.email], [question.name]
+    return PublicQuestion(mask_personal(question.text, known, names),
+                          mask_personal(question.answer, known, names), question.answered_at,
                           question.field, question.procedure)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Survey, SurveyQuestion, SurveyResponse
 from portal.services import charts
+from portal.services.privacy import mask_personal
 from portal.services.survey_questions import scale_labels
 from portal.text import spreadsheet_text
 
@@ -58,12 +59,18 @@ def percent(share: float | None) -> str:
     return "—" if share is None else format_decimal(share * 100, format="#,##0.#") + "%"
 
 
-def tally(session: Session, survey: Survey) -> Results:
-    """Count every response to ``survey``."""
+def tally(session: Session, survey: Survey, *, public: bool = False) -> Results:
+    """Count every response to ``survey``; for the ``public`` page, free-text answers have
+    anything that looks like contact details or identifiers masked (editors see them as
+    written, and the CSV is theirs)."""
     answers = list(session.scalars(select(SurveyResponse.answers).where(
         SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.id)))
-    return Results(len(answers), [_question(number, question, answers)
-                                  for number, question in enumerate(survey.questions, 1)])
+    results = Results(len(answers), [_question(number, question, answers)
+                                     for number, question in enumerate(survey.questions, 1)])
+    if public:
+        for result in results.questions:
+            result.texts[:] = [mask_personal(text) for text in result.texts]
+    return results
 
 
 def _categories(question: SurveyQuestion) -> list[tuple[str, str]]:

@@ -121,7 +121,7 @@ def _page(survey: Survey, state: State, *, submitted: MultiDict | None = None,
         "needs_login": survey.requires_account and not current_user.is_authenticated,
     }
     if state is State.CLOSED:
-        context["results"] = survey_results.tally(db.session, survey)
+        context["results"] = survey_results.tally(db.session, survey, public=True)
     else:
         context["answered"] = survey_answers.has_answered(db.session, survey, _hashes(survey))
     response = render("surveys/detail.html", status=status, **context)
