@@ -95,6 +95,8 @@ def test_feedback_goes_from_the_form_to_a_published_answer(app, client, demo, ma
     assert mail.messages[-1]["To"] == "be.ba@example.com"
     assert mail.messages[-1]["Subject"] == f"Đã nhận phản ánh, kiến nghị {code}"
     assert f"/phan-anh-kien-nghi/tra-cuu?ma={code}" in mail.text()
+    # The address is not checked: the receipt carries nothing the sender typed.
+    assert SENDER["name"] not in mail.text() and SENDER["subject"] not in mail.text()
     petition = _petition(app, code)
     assert petition.channel is PetitionChannel.WEB and petition.status is PetitionStatus.NEW
     assert petition.phone == "0912345678" and petition.files[0]["filename"] == "anh-chup.pdf"
