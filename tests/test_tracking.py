@@ -118,3 +118,27 @@ def test_lookups_need_the_csrf_token(demo, request, tmp_path):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     ok = client.post("/tra-cuu", data={"ma": "x", "xac-minh": "1234", "csrf_token": token})
     assert ok.status_code == 422
+
+
+def test_a_parallel_first_failure_on_the_same_code_is_no_error(app):
+    """Two lookups of a new code fail at the same moment: both write its throttle row, the
+    second write is refused (PostgreSQL: duplicate key; SQLite: its read snapshot is stale).
+    That lookup still answers (the failure is counted by the other), never a 500."""
+    from sqlalchemy import event
+
+    from portal.models import LoginThrottle
+    from portal.services import throttle
+
+    with app.test_request_context():
+        key = throttle.key("tracking", "000.01.99.H49-250715-0001")
+        session = db.session
+
+        def other_lookup_first(flushing, _context, _instances):
+            with db.engine.connect() as other:  # the parallel request commits first
+                other.execute(LoginThrottle.__table__.insert().values(key=key, failures=1))
+                other.commit()
+
+        event.listen(session, "before_flush", other_lookup_first, once=True)
+        assert throttle.guarded_lookup(session, "tracking", "000.01.99.H49-250715-0001",
+                                       lambda: None) == (None, 0)
+        assert session.get(LoginThrottle, key).failures == 1

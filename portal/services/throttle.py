@@ -22,6 +22,7 @@ from typing import TypeVar
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from portal.models import LoginThrottle, utcnow
@@ -80,7 +81,13 @@ def guarded_lookup(session: Session, kind: str, code: str,
         record_failure(session, keys)
     else:
         clear(session, keys)
-    session.commit()
+    try:
+        session.commit()
+    except (IntegrityError, OperationalError):
+        # A parallel lookup of the same code wrote first: PostgreSQL refuses the second
+        # insert of its row, SQLite a write from a transaction that read before that commit.
+        # That lookup's failure counts; this answer goes out all the same.
+        session.rollback()
     return found, 0
 
 
