@@ -22,7 +22,8 @@ from typing import TypeVar
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.models import LoginThrottle, utcnow
@@ -45,12 +46,20 @@ def wait_seconds(session: Session, keys: list[str]) -> int:
 
 
 def record_failure(session: Session, keys: list[str]) -> None:
-    """Count a failure against each key and set its next allowed time."""
+    """Count a failure against each key and set its next allowed time.
+
+    Safe against a parallel failure on the same key: the row is created if missing without
+    a conflict (``ON CONFLICT DO NOTHING``), then read locked (``FOR UPDATE``, PostgreSQL)."""
     config = current_app.config
     free, cap = config["LOGIN_FREE_FAILURES"], config["LOGIN_MAX_DELAY_SECONDS"]
     now = utcnow()
-    for k in keys:
-        row = session.get(LoginThrottle, k) or LoginThrottle(key=k, failures=0)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for k in sorted(keys):  # one order for every request: no deadlock between two
+        session.execute(dialect.insert(LoginThrottle).values(key=k, failures=0)
+                        .on_conflict_do_nothing(index_elements=["key"]))
+        row = session.scalars(select(LoginThrottle).where(LoginThrottle.key == k)
+                              .with_for_update().execution_options(populate_existing=True)
+                              ).one()
         # Failures older than a day are forgotten.
         if row.last_failure_at and now - row.last_failure_at > timedelta(days=1):
             row.failures = 0
@@ -59,7 +68,6 @@ def record_failure(session: Session, keys: list[str]) -> None:
         excess = row.failures - free  # from the last free failure on: 1 s, 2 s, 4 s, …
         row.blocked_until = now + timedelta(seconds=min(2 ** excess, cap)) \
             if excess >= 0 else None
-        session.add(row)
 
 
 def clear(session: Session, keys: list[str]) -> None:
@@ -77,16 +85,16 @@ def guarded_lookup(session: Session, kind: str, code: str,
     if wait:
         return None, wait
     found = find()
-    if found is None:
-        record_failure(session, keys)
-    else:
-        clear(session, keys)
     try:
+        if found is None:
+            record_failure(session, keys)
+        else:
+            clear(session, keys)
         session.commit()
-    except (IntegrityError, OperationalError):
-        # A parallel lookup of the same code wrote first: PostgreSQL refuses the second
-        # insert of its row, SQLite a write from a transaction that read before that commit.
-        # That lookup's failure counts; this answer goes out all the same.
+    except OperationalError:
+        # SQLite: a parallel lookup of the same code wrote after this one read, so this
+        # transaction may not write any more. That lookup's failure counts; this answer goes
+        # out all the same.
         session.rollback()
     return found, 0
 
