@@ -120,22 +120,32 @@ def test_lookups_need_the_csrf_token(demo, request, tmp_path):
     assert ok.status_code == 422
 
 
-def test_a_parallel_failure_on_the_same_code_is_no_error(app, backend):
-    """Another lookup of the same code fails and commits while this one is looking: both
-    write its throttle row. PostgreSQL counts both (the row is created without a conflict,
-    then locked); SQLite refuses the second write (a stale read snapshot) and that failure
-    goes uncounted. Either way the lookup answers, never a 500."""
+def test_a_parallel_failure_on_the_same_code_is_counted_too(app, backend):
+    """Another lookup of the same code fails while this one is looking. PostgreSQL: it
+    commits, and this lookup adds its own failure to the row (created without a conflict,
+    then locked). SQLite: this lookup holds the write lock from its start, so the other one
+    waits for it (here, with a short timeout, it gives up). Never a 500."""
+    from sqlalchemy.exc import OperationalError
+
     from portal.models import LoginThrottle
     from portal.services import throttle
 
     code = "000.01.99.H49-250715-0001"
     with app.test_request_context():
         key = throttle.key("tracking", code)
+        insert = LoginThrottle.__table__.insert().values(key=key, failures=1)
 
         def parallel_failure_then_miss():
             with db.engine.connect() as other:
-                other.execute(LoginThrottle.__table__.insert().values(key=key, failures=1))
-                other.commit()
+                if backend == "sqlite":
+                    other.exec_driver_sql("PRAGMA busy_timeout=50")
+                    with pytest.raises(OperationalError, match="locked"):
+                        other.execute(insert)
+                    other.rollback()
+                    other.exec_driver_sql("PRAGMA busy_timeout=10000")
+                else:
+                    other.execute(insert)
+                    other.commit()
             return None
 
         assert throttle.guarded_lookup(db.session, "tracking", code,

@@ -23,9 +23,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from portal.db import begin_writing
 from portal.models import LoginThrottle, utcnow
 
 T = TypeVar("T")
@@ -79,23 +79,20 @@ def guarded_lookup(session: Session, kind: str, code: str,
                    find: Callable[[], T | None]) -> tuple[T | None, int]:
     """``(find(), 0)`` unless ``code`` rests after failed lookups: then ``(None, seconds to
     wait)`` without looking. A miss counts as a failure (committed at once); a hit clears
-    the count."""
+    the count. The transaction writes from its start (:func:`portal.db.begin_writing`), so
+    on SQLite a parallel lookup of the same code waits instead of failing."""
+    begin_writing(session)
     keys = [key(kind, code)]
     wait = wait_seconds(session, keys)
     if wait:
+        session.commit()
         return None, wait
     found = find()
-    try:
-        if found is None:
-            record_failure(session, keys)
-        else:
-            clear(session, keys)
-        session.commit()
-    except OperationalError:
-        # SQLite: a parallel lookup of the same code wrote after this one read, so this
-        # transaction may not write any more. That lookup's failure counts; this answer goes
-        # out all the same.
-        session.rollback()
+    if found is None:
+        record_failure(session, keys)
+    else:
+        clear(session, keys)
+    session.commit()
     return found, 0
 
 
