@@ -117,6 +117,32 @@ def test_unknown_accounts_cost_a_password_check_too(client, demo, monkeypatch):
     assert calls == [1, 1]
 
 
+@pytest.mark.parametrize("password", ["sai mat khau", "Demo@12345"])
+def test_a_login_answers_when_others_write_during_its_password_check(
+        app, client, demo, session, monkeypatch, password):
+    """Other requests commit while a password is checked (on SQLite a transaction that read
+    before such a commit may not write): the login's outcome is still written."""
+    from portal.extensions import db
+    from portal.services import accounts
+
+    original = accounts.check_password
+
+    def check_while_another_request_writes(*args):
+        with app.app_context(), db.engine.connect() as other:
+            other.execute(AuditEvent.__table__.insert().values(
+                action="other_request", at=datetime.now(timezone.utc), details={}))
+            other.commit()
+        return original(*args)
+
+    monkeypatch.setattr(accounts, "check_password", check_while_another_request_writes)
+    response = login(client, "congdan@demo.local", password)
+    assert response.status_code == (303 if password == "Demo@12345" else 422)
+    session.rollback()
+    actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["other_request",
+                            "login" if password == "Demo@12345" else "login_failed"]
+
+
 def test_login_is_throttled_after_repeated_failures(client, demo, session):
     start = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
     with time_machine.travel(start, tick=False):

@@ -14,6 +14,7 @@ from flask import current_app, url_for
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from portal.db import begin_writing
 from portal.models import Agency, Draft, PhoneCode, Profile, Role, User, UserRole, utcnow
 from portal.services import audit, messaging, throttle, tokens
 from portal.services.identity import email_key, identifier_kind, normalize_phone
@@ -123,16 +124,22 @@ def verify_phone(session: Session, user: User, code: str) -> bool:
 
 def authenticate(session: Session, identifier: str, password: str,
                  address: str | None) -> LoginResult:
-    """Check a login. Throttled per identifier and per address; every outcome is audited."""
+    """Check a login. Throttled per identifier and per address; every outcome is audited.
+
+    The outcome is written in a transaction begun for writing after the (slow) password
+    check: on SQLite a transaction that read before another request's commit may not write
+    any more, and other requests commit all the time during a password check."""
     keys = [throttle.key("id", identifier), throttle.key("ip", address or "")]
     wait = throttle.wait_seconds(session, keys)
     if wait:
+        begin_writing(session)
         audit.record(session, audit.LOGIN_THROTTLED, address=address,
                      identifier_kind=identifier_kind(identifier), wait_seconds=wait)
         return LoginResult(None, wait)
     user = find_by_identifier(session, identifier)
     # The password is checked even without an account, so both cost the same time.
     valid = check_password(user.password_hash if user else None, password)
+    begin_writing(session)  # ends the read; ``user`` is read again, as it is now
     if user is None or not valid or not user.is_active:
         throttle.record_failure(session, keys)
         audit.record(session, audit.LOGIN_FAILED, actor=user, address=address,
