@@ -35,11 +35,11 @@ def test_register_shows_errors_beside_fields_then_succeeds(open_page, live_serve
     assert page.get_by_label("Thư điện tử").input_value() == "thu@example.com"  # kept
     if js:
         # The summary takes focus so screen readers read it; its link leads to the field.
-        assert page.evaluate("document.activeElement.dataset.module") == "error-summary"
+        expect(page.locator("[data-module='error-summary']")).to_be_focused()
         assert axe_violations(page) == []
         screenshot(page, "errors")
         page.get_by_role("link", name=re.compile("dễ đoán")).click()
-        assert page.evaluate("document.activeElement.id") == "password"
+        expect(page.locator("#password")).to_be_focused()
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Tạo tài khoản").click()
     expect(page.locator("h1")).to_have_text("Kiểm tra hộp thư của bạn")
@@ -100,7 +100,7 @@ def test_the_idle_warning_appears_and_keeps_the_login(open_page, screenshot):
     page.goto("/tai-khoan/")
     dialog = page.get_by_role("alertdialog", name="Bạn sắp bị đăng xuất")
     dialog.wait_for()
-    assert page.evaluate("document.activeElement.id") == "session-timeout"
+    expect(page.locator("#session-timeout")).to_be_focused()
     screenshot(page, "warning")
     dialog.get_by_role("button", name="Tiếp tục làm việc").click()
     dialog.wait_for(state="hidden")
