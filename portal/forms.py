@@ -10,6 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 
+from portal import clock
+
 
 def choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
     """``(value, label)`` pairs as WTForms select choices (labels may be lazy strings)."""
@@ -76,5 +78,5 @@ class PastDate:
         self.message = message
 
     def __call__(self, form, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError(self.message or _l("Ngày không được sau hôm nay."))

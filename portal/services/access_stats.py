@@ -52,7 +52,7 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Request, Response, current_app, has_app_context, request
@@ -105,7 +105,7 @@ class PageViewCounter:
 
     def add(self, path: str, day: date | None = None) -> bool:
         """Count one view of ``path`` on ``day`` (today, locally); True when a flush is due."""
-        key = (day or datetime.now(self.zone).date(), path[:PATH_LENGTH])
+        key = (day or datetime.now(timezone.utc).astimezone(self.zone).date(), path[:PATH_LENGTH])
         now = time.monotonic()
         with self._lock:
             if key in self._counts or len(self._counts) < MAX_KEYS:

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
+from portal import clock
 from portal.models import (
     Attachment,
     Dossier,
@@ -122,7 +123,7 @@ def reuse(session: Session, draft: Draft, component: DossierComponent,
     reusable papers (or its content is no longer stored)."""
     from portal.services.files import store
 
-    source = next((a for a in reusable(session, user, date.today()) if a.id == source_id),
+    source = next((a for a in reusable(session, user, clock.today()) if a.id == source_id),
                   None)
     if source is None or not store().exists(source.sha256):
         return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.models import Job, Procedure, User
 from portal.services import audit, catalog_io, files, jobs, procedure_editor
 from portal.text import clean, spreadsheet_text
@@ -48,7 +48,7 @@ def export(session: Session, kind: str, *, published_only: bool = False
            ) -> tuple[bytes, str, int]:
     """The catalogue as a ``json`` or ``xlsx`` file: ``(content, file name, procedures)``."""
     records = catalog_io.export_procedures(session, published_only=published_only)
-    name = f"danh-muc-thu-tuc-{date.today():%Y%m%d}.{kind}"
+    name = f"danh-muc-thu-tuc-{clock.today():%Y%m%d}.{kind}"
     if kind == "json":
         return json.dumps(records, ensure_ascii=False, indent=2).encode("utf-8"), name, len(
             records)

@@ -34,6 +34,7 @@ from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
 
+from portal import clock
 from portal.services.identity import (
     cccd_problems,
     email_problems,
@@ -346,7 +347,7 @@ def check(spec: Spec, inst: Instance, data: dict, options: OptionsFn,
     if not is_visible(spec, inst, data):
         return Result()
     rule = _RULES[inst.field.type]
-    return rule(spec, inst, data, options, today or date.today())
+    return rule(spec, inst, data, options, today or clock.today())
 
 
 def check_section(spec: Spec, section: Section, data: dict, options: OptionsFn,

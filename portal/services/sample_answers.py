@@ -7,8 +7,8 @@ Synthetic values only: the names, numbers and addresses do not belong to anyone.
 from __future__ import annotations
 
 import random
-from datetime import date
 
+from portal import clock
 from portal.services import eforms
 from portal.text import fold
 
@@ -50,11 +50,11 @@ def _candidates(spec, inst, data, options, rng):
     f, key = inst.field, inst.key
     kind = f.type
     if kind == "date":
-        year = rng.randint(1960, 2000) if f.past else date.today().year
+        year = rng.randint(1960, 2000) if f.past else clock.today().year
         yield {f"{key}-ngay": str(rng.randint(1, 28)), f"{key}-thang": str(rng.randint(1, 12)),
                f"{key}-nam": str(year)}
-        yield {f"{key}-ngay": str(date.today().day), f"{key}-thang": str(date.today().month),
-               f"{key}-nam": str(date.today().year)}
+        yield {f"{key}-ngay": str(clock.today().day), f"{key}-thang": str(clock.today().month),
+               f"{key}-nam": str(clock.today().year)}
     elif kind == "address":
         province = options("province", "")[0][0]
         commune = options("commune", province)[0][0]

@@ -13,7 +13,7 @@
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -118,7 +118,7 @@ class WorkCalendar:
 
     def today(self) -> date:
         """Today's date where the authority is."""
-        return datetime.now(self.zone).date()
+        return datetime.now(timezone.utc).astimezone(self.zone).date()
 
     def closing_time(self, day: date) -> datetime:
         """When the office closes on ``day`` (the hour a result is due)."""

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from portal import clock
 from portal.blueprints.applications.views import bp, open_draft
 from portal.db import begin_writing
 from portal.extensions import config_limit, db, login_manager
@@ -50,9 +51,7 @@ def _components(draft: Draft, errors: dict[int, list[str]] | None = None) -> lis
     grouped = attachments.by_component(attachments.of_draft(db.session, draft))
     candidates = []
     if current_user.is_authenticated:
-        from datetime import date
-
-        candidates = attachments.reusable(db.session, current_user, date.today())
+        candidates = attachments.reusable(db.session, current_user, clock.today())
     views = []
     for component in draft.form_spec.procedure.components:
         files = grouped.get(component.id, [])

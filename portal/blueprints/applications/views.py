@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy import select
 
+from portal import clock
 from portal.blueprints.applications import pages
 from portal.extensions import config_limit, db, login_manager
 from portal.htmx import render, wants_fragment
@@ -392,7 +393,7 @@ def download(token: str):
     """The values entered, as a file the portal reads back (TT32-EF-4)."""
     draft = open_draft(token)
     response = current_app.response_class(drafts.to_file(draft), mimetype="application/json")
-    name = f"ho-so-nhap-{draft.form_spec.procedure.code}-{utcnow():%Y%m%d-%H%M}.json"
+    name = f"ho-so-nhap-{draft.form_spec.procedure.code}-{clock.now():%Y%m%d-%H%M}.json"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
