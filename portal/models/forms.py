@@ -38,8 +38,9 @@ class FormSpec(TimestampMixin, Base):
 class Draft(TimestampMixin, Base):
     """A form being filled in (hồ sơ nháp).
 
-    ``revision`` counts saves: a save names the revision it was based on, and a save based
-    on an older one (another tab, another device) is refused rather than overwriting.
+    ``revision`` counts saves. A save names the revision it was based on; a field that
+    changed since then (another tab, another device) is not overwritten: that save is
+    refused with the other value, and the person chooses.
     """
 
     __tablename__ = "draft"
@@ -54,6 +55,9 @@ class Draft(TimestampMixin, Base):
     spec_version: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    #: Input name → the revision at which its value last changed: a save based on revision
+    #: *r* may change a field only if it has not changed since *r* (saves merge by field).
+    field_revisions: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     #: The section the person was last on.
     section: Mapped[str] = mapped_column(String(60), default="")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
