@@ -271,15 +271,33 @@ def create_staff(session: Session, actor: User | None, *, email: str, display_na
 
 
 def set_roles(session: Session, actor: User, user: User, roles: set[Role],
-              agency: Agency | None, active: bool, address: str | None) -> None:
-    """Change a staff account's roles, agency and state; audited; ends its sessions."""
-    before = (sorted(r.value for r in user.roles), user.agency_id, user.active)
-    user.role_rows = [UserRole(role=role) for role in sorted(roles)]
-    user.agency = agency
-    user.active = active
-    after = (sorted(r.value for r in roles), agency.id if agency else None, active)
-    if before != after:
-        user.session_version += 1  # new rights take effect at the next login
-        audit.record(session, audit.ROLES_CHANGED, actor=actor, address=address,
-                     object_type="user", object_id=user.id, before=before[0],
-                     after=after[0], agency=agency.code if agency else None, active=active)
+              agency: Agency | None, active: bool, address: str | None) -> list[str]:
+    """Change a staff account's roles, agency and state; return the audit actions recorded.
+
+    Each change is its own audit event with the old and new value; any change ends the
+    person's sessions (new rights take effect at the next login). Nothing that stays the
+    same is rewritten or logged.
+    """
+    changes: list[tuple[str, object, object]] = []
+    old_roles, new_roles = sorted(r.value for r in user.roles), sorted(r.value for r in roles)
+    if old_roles != new_roles:
+        changes.append((audit.ROLES_CHANGED, old_roles, new_roles))
+        user.role_rows = [UserRole(role=role) for role in sorted(roles)]
+    if user.agency_id != (agency.id if agency else None):
+        changes.append((audit.AGENCY_CHANGED, _agency_value(user.agency), _agency_value(agency)))
+        user.agency = agency
+    if user.active != active:
+        action = audit.ACCOUNT_ACTIVATED if active else audit.ACCOUNT_DEACTIVATED
+        changes.append((action, user.active, active))
+        user.active = active
+    for action, before, after in changes:
+        audit.record(session, action, actor=actor, address=address, object_type="user",
+                     object_id=user.id, before=before, after=after)
+    if changes:
+        user.session_version += 1
+    return [action for action, _before, _after in changes]
+
+
+def _agency_value(agency: Agency | None) -> dict | None:
+    """An agency as the audit log keeps it: readable even after the agency is renamed."""
+    return {"code": agency.code, "name": agency.name} if agency else None

@@ -33,8 +33,12 @@ class StaffForm(FlaskForm):
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
     def set_agencies(self, agencies) -> None:
+        """Offer these agencies, after an empty first choice: a browser shows the first
+        option of a select that has none selected, and that must never be a real agency."""
         self._agencies = list(agencies)
-        self.agency.choices = choices((str(a.id), a.name) for a in self._agencies)
+        self.agency.choices = choices(
+            [("", _l("— Chọn cơ quan, đơn vị —"))]
+            + [(str(a.id), a.name) for a in self._agencies])
 
     def chosen_agency(self):
         """The agency picked, if it is one this administrator may assign."""

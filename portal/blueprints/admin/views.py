@@ -110,26 +110,44 @@ def new_staff():
 def edit_staff(user_id: int):
     """Change a staff account's agency, roles or state (audited; its sessions end)."""
     user = _staff_or_404(user_id)
-    form = StaffForm(obj=user, data=None if request.method == "POST" else {
-        "agency": str(user.agency_id or ""), "roles": [r.value for r in user.roles],
-        "active": user.active})
+    # Filled from the account as it is (never ``obj=user``: WTForms would render the Agency
+    # object and the Role members, which match no choice, so the page showed the first
+    # agency and no role, and saving it moved the officer there). What a POST sends wins.
+    form = StaffForm(data={"display_name": user.display_name,
+                           "agency": str(user.agency_id or ""),
+                           "roles": [role.value for role in sorted(user.roles)],
+                           "active": user.active})
     del form.email  # the login identifier is not changed here
     form.set_agencies(_agencies())
     if form.validate_on_submit():
         agency = form.chosen_agency()
-        if agency is None:
+        keeps_none = user.agency_id is None and not form.agency.data  # a nationwide admin
+        if agency is None and not keeps_none:
             form.agency.errors.append(_("Chọn cơ quan, đơn vị."))
         elif user.id == current_user.id and Role.ADMIN not in form.chosen_roles():
             form.roles.errors.append(_("Không thể tự bỏ vai trò quản trị của chính mình."))
         else:
             user.display_name = form.display_name.data.strip()
-            accounts.set_roles(db.session, current_user, user, form.chosen_roles(), agency,
-                               form.active.data, client_address())
+            changed = accounts.set_roles(db.session, current_user, user, form.chosen_roles(),
+                                         agency, form.active.data, client_address())
             db.session.commit()
-            flash(_("Đã lưu tài khoản %(name)s.", name=user.display_name), "success")
+            flash(_saved_message(user, changed), "success")
             return redirect(url_for("admin.staff"), code=303)
     return render("admin/staff_form.html", form=form, user=user,
                   status=422 if form.errors else 200)
+
+
+def _saved_message(user: User, changed: list[str]) -> str:
+    """What saving a staff account did, said plainly: a move to another agency changes
+    which dossiers the officer sees."""
+    if audit.AGENCY_CHANGED in changed:
+        return _("Đã lưu tài khoản %(name)s và chuyển sang %(agency)s. Thay đổi đã được ghi "
+                 "vào nhật ký; cán bộ cần đăng nhập lại.", name=user.display_name,
+                 agency=user.agency.name)
+    if changed:
+        return _("Đã lưu tài khoản %(name)s. Thay đổi quyền đã được ghi vào nhật ký; cán bộ "
+                 "cần đăng nhập lại.", name=user.display_name)
+    return _("Đã lưu tài khoản %(name)s.", name=user.display_name)
 
 
 @bp.get("/nhat-ky")
