@@ -45,11 +45,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def refuse_unsafe_production(app: Flask) -> None:
-    """Refuse to serve a production portal that still has the demo accounts.
+    """Refuse to serve a production portal that still has the demo accounts, or that does
+    not know its public address (links in mail would follow the request's Host header).
 
     Called by ``wsgi.py`` (what gunicorn serves), not by the ``flask`` command line, so that
     an administrator can still run ``flask users remove-demo`` to fix it.
     """
+    from portal.links import base_url
+
+    base_url(app)  # raises when unset in production, or malformed anywhere
     if app.config["DEMO_MODE"] or app.testing or app.debug:
         return
     from sqlalchemy import select

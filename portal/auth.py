@@ -38,6 +38,9 @@ PENDING_KEY = "pending_form"
 
 def init_app(app: Flask) -> None:
     """Configure Flask-Login and the idle-timeout check."""
+    from portal.security import secure_remember_cookie
+
+    app.after_request(secure_remember_cookie)  # before Flask-Login's hook, so it runs after
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
     login_manager.session_protection = "basic"

@@ -18,6 +18,13 @@ from __future__ import annotations
 #: ``instance/secret_key`` (mode 0600). Set it explicitly when several hosts serve the portal.
 SECRET_KEY: str | None = None
 
+#: The portal's public address, scheme and host only (``https://dichvucong.minhhoa.gov.vn``).
+#: Links in e-mail and SMS (account verification, password reset, dossier pages) are built
+#: from it, never from the Host header a request happens to carry. Empty: Flask's
+#: ``SERVER_NAME`` if set; otherwise ``http://127.0.0.1:8000`` in demo mode, debug and tests,
+#: and a production portal (``wsgi.py``) refuses to start.
+BASE_URL = ""
+
 #: True on demonstration installs (``make run``): allows ``flask seed-demo`` and the demo
 #: accounts. A portal with DEMO_MODE off refuses to start while demo accounts exist.
 DEMO_MODE = False
@@ -104,6 +111,8 @@ IDLE_WARNING_MINUTES = 2
 #: "Remember me" (off unless ticked) keeps a login across browser restarts this long.
 REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
 REMEMBER_COOKIE_HTTPONLY = True
+#: Like SESSION_COOKIE_SECURE: ``None`` marks the cookie Secure when the request came over HTTPS.
+REMEMBER_COOKIE_SECURE: bool | None = None
 REMEMBER_COOKIE_SAMESITE = "Lax"
 #: Failed logins that cost nothing; each further one doubles the wait, up to the maximum.
 LOGIN_FREE_FAILURES = 5

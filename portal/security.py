@@ -34,6 +34,12 @@ SECURITY_HEADERS = {
 }
 
 
+def cookie_secure(configured: bool | None) -> bool:
+    """Whether a cookie gets ``Secure``: as configured, or (``None``) when this request came
+    over HTTPS, directly or through a proxy trusted by PROXY_FIX_X_FOR."""
+    return request.is_secure if configured is None else bool(configured)
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Signed-cookie sessions whose ``Secure`` flag follows the request's scheme.
 
@@ -42,10 +48,28 @@ class SessionInterface(SecureCookieSessionInterface):
     """
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        configured = app.config["SESSION_COOKIE_SECURE"]
-        if configured is None:
-            return request.is_secure
-        return bool(configured)
+        return cookie_secure(app.config["SESSION_COOKIE_SECURE"])
+
+
+def secure_remember_cookie(response: Response) -> Response:
+    """Give Flask-Login's "remember me" cookie the session cookie's rule for ``Secure``
+    (``REMEMBER_COOKIE_SECURE = None``: per request); Flask-Login knows a fixed setting only.
+
+    Must run after Flask-Login's own response hook: :func:`portal.auth.init_app` registers
+    it first (Flask runs response hooks in reverse order).
+    """
+    config = current_app.config
+    if config.get("REMEMBER_COOKIE_SECURE") is not None or not request.is_secure:
+        return response  # Flask-Login applied the fixed setting itself
+    prefix = config.get("REMEMBER_COOKIE_NAME", "remember_token") + "="
+    cookies = response.headers.getlist("Set-Cookie")
+    if not any(cookie.startswith(prefix) for cookie in cookies):
+        return response
+    del response.headers["Set-Cookie"]
+    for cookie in cookies:
+        secure = cookie.startswith(prefix) and "; Secure" not in cookie
+        response.headers.add("Set-Cookie", cookie + "; Secure" if secure else cookie)
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -48,6 +48,8 @@ def base_config(instance: Path, database_url: str, **overrides) -> dict:
         "LOG_REQUESTS": False,
         "RATELIMIT_ENABLED": False,
         "DEMO_MODE": True,
+        # Links in mail point here (the test client's own address), never at a Host header.
+        "BASE_URL": "http://localhost",
         # Queued mail and jobs run right after each request, so tests see their effects.
         "JOBS_RUNNER": "inline",
         # Changes show at once (production checks at most once a second).

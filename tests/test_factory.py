@@ -92,6 +92,7 @@ def test_sqlite_database_defaults_to_the_instance_folder(tmp_path):
 
 def test_wsgi_module_exposes_an_app(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://dichvucong.example.gov.vn")
     import importlib
 
     import wsgi

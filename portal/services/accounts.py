@@ -10,11 +10,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.db import begin_writing
+from portal.links import external_url
 from portal.models import Agency, Draft, PhoneCode, Profile, Role, User, UserRole, utcnow
 from portal.services import audit, messaging, throttle, tokens
 from portal.services.identity import email_key, identifier_kind, normalize_phone
@@ -65,8 +66,7 @@ def register(session: Session, *, email: str | None, phone: str | None, password
         for user in existing:
             if user.email:
                 messaging.queue_email(session, user.email, "already_registered",
-                                      user=user, login_url=url_for("account.login",
-                                                                   _external=True))
+                                      user=user, login_url=external_url("account.login"))
         return None
     user = User(email=email, phone=phone, password_hash=hash_password(password),
                 display_name=display_name, role_rows=[UserRole(role=Role.CITIZEN)])
@@ -83,8 +83,8 @@ def register(session: Session, *, email: str | None, phone: str | None, password
 def send_verification(session: Session, user: User) -> None:
     """Send a verification link by e-mail, or a code by SMS for phone-only accounts."""
     if user.email and not user.email_verified_at:
-        link = url_for("account.verify_email", token=tokens.make(tokens.VERIFY_EMAIL, user),
-                       _external=True)
+        link = external_url("account.verify_email",
+                            token=tokens.make(tokens.VERIFY_EMAIL, user))
         messaging.queue_email(session, user.email, "verify_email", user=user, link=link)
     elif user.phone and not user.phone_verified_at:
         code = f"{secrets.randbelow(10**6):06d}"
@@ -156,8 +156,8 @@ def request_password_reset(session: Session, identifier: str, address: str | Non
     user = find_by_identifier(session, identifier)
     if user is None or not user.email:
         return
-    link = url_for("account.reset_password", token=tokens.make(tokens.RESET_PASSWORD, user),
-                   _external=True)
+    link = external_url("account.reset_password",
+                        token=tokens.make(tokens.RESET_PASSWORD, user))
     messaging.queue_email(session, user.email, "reset_password", user=user, link=link,
                           minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60)
     audit.record(session, audit.PASSWORD_RESET_REQUESTED, actor=user, address=address)
@@ -263,8 +263,8 @@ def create_staff(session: Session, actor: User | None, *, email: str, display_na
                  object_type="user", object_id=user.id, roles=sorted(r.value for r in roles),
                  agency=agency.code if agency else None)
     if password is None:
-        link = url_for("account.reset_password",
-                       token=tokens.make(tokens.RESET_PASSWORD, user), _external=True)
+        link = external_url("account.reset_password",
+                            token=tokens.make(tokens.RESET_PASSWORD, user))
         messaging.queue_email(session, email, "staff_welcome", user=user, link=link,
                               minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60)
     return user

@@ -7,9 +7,10 @@ so a slow mail server cannot slow anyone down.
 """
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from sqlalchemy.orm import Session
 
+from portal.links import external_url
 from portal.models import Dossier, DossierEvent, DossierMessage, DossierStatus
 from portal.services import messaging, ratings
 from portal.text import unaccent
@@ -24,28 +25,28 @@ def dossier_url(dossier: Dossier) -> str:
     """The citizen's page of the dossier (absolute when there is a request to build it)."""
     if not has_request_context():
         return f"/ho-so/{dossier.code}"
-    return url_for("dossiers.detail", code=dossier.code, _external=True)
+    return external_url("dossiers.detail", code=dossier.code)
 
 
 def staff_url(dossier: Dossier) -> str | None:
     """The one-stop staff's page of the dossier, once the back office exists."""
     if not has_request_context() or "backoffice.dossier" not in current_app.view_functions:
         return None
-    return url_for("backoffice.dossier", code=dossier.code, _external=True)
+    return external_url("backoffice.dossier", code=dossier.code)
 
 
 def tracking_url(dossier: Dossier) -> str:
     """The public tracking page with the code filled in (the QR code's target)."""
     if not has_request_context():
         return f"/tra-cuu?ma={dossier.code}"
-    return url_for("tracking.index", ma=dossier.code, _external=True)
+    return external_url("tracking.index", ma=dossier.code)
 
 
 def rating_url(dossier: Dossier) -> str:
     """The rating form on the citizen's own page of the dossier (it asks them to log in)."""
     if not has_request_context():
         return f"/ho-so/{dossier.code}#danh-gia"
-    return url_for("dossiers.detail", code=dossier.code, _anchor="danh-gia", _external=True)
+    return external_url("dossiers.detail", code=dossier.code, _anchor="danh-gia")
 
 
 def event_recorded(session: Session, dossier: Dossier, event: DossierEvent) -> None:

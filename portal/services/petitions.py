@@ -21,12 +21,13 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from flask import has_request_context, url_for
+from flask import has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.datastructures import FileStorage
 
+from portal.links import external_url
 from portal.models import Petition, PetitionChannel, PetitionStatus, Procedure, User, utcnow
 from portal.services import audit, messaging, uploads, workdays
 from portal.services.catalog import Page
@@ -134,7 +135,7 @@ def tracking_url(petition: Petition) -> str:
     """The public follow-up page with the code filled in."""
     if not has_request_context():
         return f"/phan-anh-kien-nghi/tra-cuu?ma={petition.code}"
-    return url_for("feedback.track", ma=petition.code, _external=True)
+    return external_url("feedback.track", ma=petition.code)
 
 
 # --- Following it (the sender) ------------------------------------------------------------

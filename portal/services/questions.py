@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import has_request_context, url_for
+from flask import has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.links import external_url
 from portal.models import ContentStatus, Faq, Field, Procedure, Question, User, utcnow
 from portal.services import audit, messaging
 from portal.services.catalog import Page
@@ -144,7 +145,7 @@ def public_view(question: Question) -> PublicQuestion:
 def _public_url() -> str:
     if not has_request_context():
         return "/hoi-dap/cau-hoi-cong-dan"
-    return url_for("faq.citizen_questions", _external=True)
+    return external_url("faq.citizen_questions")
 
 
 def _record(session: Session, action: str, question: Question, actor: User, **details) -> None:
