@@ -55,20 +55,23 @@ def register(session: Session, *, email: str | None, phone: str | None, password
              display_name: str, address: str | None) -> User | None:
     """Create a citizen account and send the verification; None if the e-mail or phone is taken.
 
-    When taken, the owner is told by e-mail (someone tried to register with their address), so
-    the person registering sees the same page either way.
+    Taken or not, the same slow work is done first, before any database access (so no write
+    lock is held while hashing): the password is hashed and, for a phone-only account, an
+    SMS code made and hashed. The person registering then sees the same page after the same
+    time either way; the owner of a taken address or number is told by e-mail or SMS instead
+    (someone tried to register with it).
     """
+    password_hash = hash_password(password)
+    phone_code = _new_phone_code() if phone and not email else None
     existing = [user for user in (
         find_by_identifier(session, email) if email else None,
         find_by_identifier(session, phone) if phone else None,
     ) if user]
     if existing:
-        for user in existing:
-            if user.email:
-                messaging.queue_email(session, user.email, "already_registered",
-                                      user=user, login_url=external_url("account.login"))
+        for user in {user.id: user for user in existing}.values():
+            _tell_already_registered(session, user)
         return None
-    user = User(email=email, phone=phone, password_hash=hash_password(password),
+    user = User(email=email, phone=phone, password_hash=password_hash,
                 display_name=display_name, role_rows=[UserRole(role=Role.CITIZEN)])
     user.profile = Profile(full_name=display_name or None, contact_email=email,
                            contact_phone=phone)
@@ -76,20 +79,42 @@ def register(session: Session, *, email: str | None, phone: str | None, password
     session.flush()
     audit.record(session, audit.REGISTER, actor=user, address=address,
                  object_type="user", object_id=user.id)
-    send_verification(session, user)
+    send_verification(session, user, phone_code)
     return user
 
 
-def send_verification(session: Session, user: User) -> None:
-    """Send a verification link by e-mail, or a code by SMS for phone-only accounts."""
+#: The SMS telling the owner of a number that someone tried to register with it (unaccented,
+#: like every SMS: one GSM-7 segment).
+ALREADY_REGISTERED_SMS = ("Cong DVC: so dien thoai nay da co tai khoan. Neu ban vua dang ky, "
+                          "hay dang nhap hoac chon Quen mat khau. Neu khong, bo qua tin nay.")
+
+
+def _tell_already_registered(session: Session, user: User) -> None:
+    if user.email:
+        messaging.queue_email(session, user.email, "already_registered",
+                              user=user, login_url=external_url("account.login"))
+    elif user.phone:
+        messaging.queue_sms(session, user.phone, ALREADY_REGISTERED_SMS)
+
+
+def _new_phone_code() -> tuple[str, str]:
+    """A 6-digit SMS code and its hash (slow: made before any database work)."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    return code, hash_password(code)
+
+
+def send_verification(session: Session, user: User,
+                      phone_code: tuple[str, str] | None = None) -> None:
+    """Send a verification link by e-mail, or a code by SMS for phone-only accounts
+    (``phone_code``: one made beforehand by :func:`_new_phone_code`)."""
     if user.email and not user.email_verified_at:
         link = external_url("account.verify_email",
                             token=tokens.make(tokens.VERIFY_EMAIL, user))
         messaging.queue_email(session, user.email, "verify_email", user=user, link=link)
     elif user.phone and not user.phone_verified_at:
-        code = f"{secrets.randbelow(10**6):06d}"
+        code, code_hash = phone_code or _new_phone_code()
         row = session.get(PhoneCode, user.id) or PhoneCode(user_id=user.id)
-        row.code_hash = hash_password(code)
+        row.code_hash = code_hash
         row.expires_at = utcnow() + timedelta(minutes=15)
         row.attempts = 0
         session.add(row)

@@ -50,14 +50,11 @@ def register():
     if not form.validate_on_submit():
         return render("account/register.html", form=form, status=422 if form.errors else 200)
     email, phone = form.normalized()
-    user = accounts.register(db.session, email=email, phone=phone, password=form.password.data,
-                             display_name=form.display_name.data.strip(),
-                             address=client_address())
+    accounts.register(db.session, email=email, phone=phone, password=form.password.data,
+                      display_name=form.display_name.data.strip(), address=client_address())
     _commit_and_send()
-    if user is not None and user.phone and not user.email:
-        log_in(user)  # a phone account confirms its number while logged in
-        return redirect(url_for("account.verify_phone"), code=303)
-    # The same page whether or not the address was already registered (no enumeration).
+    # The same page, status and cookies whether or not the address or number was already
+    # registered (no enumeration): a new phone account logs in to enter its SMS code.
     return render_template("account/check_inbox.html", email=email, phone=phone)
 
 
