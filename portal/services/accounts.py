@@ -151,26 +151,34 @@ def authenticate(session: Session, identifier: str, password: str,
                  address: str | None) -> LoginResult:
     """Check a login. Throttled per identifier and per address; every outcome is audited.
 
-    The outcome is written in a transaction begun for writing after the (slow) password
-    check: on SQLite a transaction that read before another request's commit may not write
-    any more, and other requests commit all the time during a password check."""
+    Three steps, so that parallel guesses all count and no write lock waits for a hash:
+
+    1. the attempt is reserved as a failure (:func:`throttle.reserve`) in a transaction
+       that writes from its start, committed at once: a guess sent in parallel with others
+       finds them counted, and rests once they are too many;
+    2. the (slow) password is checked outside any transaction;
+    3. the outcome is written in a new transaction; a success takes the reservation back.
+    """
     keys = [throttle.key("id", identifier), throttle.key("ip", address or "")]
-    wait = throttle.wait_seconds(session, keys)
+    begin_writing(session)
+    wait = throttle.reserve(session, keys)
     if wait:
-        begin_writing(session)
         audit.record(session, audit.LOGIN_THROTTLED, address=address,
                      identifier_kind=identifier_kind(identifier), wait_seconds=wait)
         return LoginResult(None, wait)
     user = find_by_identifier(session, identifier)
+    user_id, stored_hash = (user.id, user.password_hash) if user else (None, None)
+    session.commit()  # the reservation counts now, for every worker and host
     # The password is checked even without an account, so both cost the same time.
-    valid = check_password(user.password_hash if user else None, password)
-    begin_writing(session)  # ends the read; ``user`` is read again, as it is now
+    valid = check_password(stored_hash, password)
+    begin_writing(session)
+    user = session.get(User, user_id) if user_id is not None else None  # as it is now
     if user is None or not valid or not user.is_active:
-        throttle.record_failure(session, keys)
         audit.record(session, audit.LOGIN_FAILED, actor=user, address=address,
                      identifier_kind=identifier_kind(identifier))
         return LoginResult(None)
     throttle.clear(session, keys[:1])
+    throttle.release(session, keys[1:])  # the address keeps only its real failures
     user.last_login_at = utcnow()
     audit.record(session, audit.LOGIN, actor=user, address=address)
     return LoginResult(user)

@@ -41,33 +41,80 @@ def wait_seconds(session: Session, keys: list[str]) -> int:
     """Seconds to wait before the next attempt is even checked (0 = go ahead)."""
     now = utcnow()
     rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
-    waits = [(row.blocked_until - now).total_seconds() for row in rows if row.blocked_until]
-    return max([0, *(int(w) + 1 for w in waits if w > 0)])
+    return max([0, *(_remaining(row, now) for row in rows)])
+
+
+def _remaining(row: LoginThrottle, now) -> int:
+    """Whole seconds until the key may be tried again (rounded up; 0 = now)."""
+    left = (row.blocked_until - now).total_seconds() if row.blocked_until else 0
+    return int(left) + 1 if left > 0 else 0
 
 
 def record_failure(session: Session, keys: list[str]) -> None:
     """Count a failure against each key and set its next allowed time.
 
-    Safe against a parallel failure on the same key: the row is created if missing without
-    a conflict (``ON CONFLICT DO NOTHING``), then read locked (``FOR UPDATE``, PostgreSQL)."""
-    config = current_app.config
-    free, cap = config["LOGIN_FREE_FAILURES"], config["LOGIN_MAX_DELAY_SECONDS"]
+    Safe against a parallel failure on the same key: see :func:`_locked_rows`."""
     now = utcnow()
+    for row in _locked_rows(session, keys):
+        _count_failure(row, now)
+
+
+def reserve(session: Session, keys: list[str]) -> int:
+    """Count an attempt as a failure before it is checked: 0, or (counting nothing) the
+    seconds to wait when a key rests.
+
+    Attempts made in parallel are counted one after another, each seeing the ones before
+    it, however slow the check that follows: the caller commits the reservation, checks
+    (a password hash, outside any transaction), then :func:`release` s it if the attempt
+    succeeded. Checking first and counting after let 12 parallel guesses through where 6
+    were allowed."""
+    now = utcnow()
+    rows = _locked_rows(session, keys)
+    wait = max([0, *(_remaining(row, now) for row in rows)])
+    if not wait:
+        for row in rows:
+            _count_failure(row, now)
+    return wait
+
+
+def release(session: Session, keys: list[str]) -> None:
+    """Take back the failure :func:`reserve` counted for an attempt that succeeded."""
+    config = current_app.config
+    for row in _locked_rows(session, keys):
+        row.failures = max(row.failures - 1, 0)
+        excess = row.failures - config["LOGIN_FREE_FAILURES"]
+        row.blocked_until = None if excess < 0 or row.last_failure_at is None else (
+            row.last_failure_at + _delay(excess))
+
+
+def _locked_rows(session: Session, keys: list[str]) -> list[LoginThrottle]:
+    """The keys' rows, created if missing without a conflict (``ON CONFLICT DO NOTHING``),
+    then read locked (``FOR UPDATE`` on PostgreSQL; on SQLite the caller's transaction holds
+    the write lock, see :func:`portal.db.begin_writing`)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = []
     for k in sorted(keys):  # one order for every request: no deadlock between two
         session.execute(dialect.insert(LoginThrottle).values(key=k, failures=0)
                         .on_conflict_do_nothing(index_elements=["key"]))
-        row = session.scalars(select(LoginThrottle).where(LoginThrottle.key == k)
-                              .with_for_update().execution_options(populate_existing=True)
-                              ).one()
-        # Failures older than a day are forgotten.
-        if row.last_failure_at and now - row.last_failure_at > timedelta(days=1):
-            row.failures = 0
-        row.failures += 1
-        row.last_failure_at = now
-        excess = row.failures - free  # from the last free failure on: 1 s, 2 s, 4 s, …
-        row.blocked_until = now + timedelta(seconds=min(2 ** excess, cap)) \
-            if excess >= 0 else None
+        rows.append(session.scalars(select(LoginThrottle).where(LoginThrottle.key == k)
+                                    .with_for_update()
+                                    .execution_options(populate_existing=True)).one())
+    return rows
+
+
+def _count_failure(row: LoginThrottle, now) -> None:
+    # Failures older than a day are forgotten.
+    if row.last_failure_at and now - row.last_failure_at > timedelta(days=1):
+        row.failures = 0
+    row.failures += 1
+    row.last_failure_at = now
+    excess = row.failures - current_app.config["LOGIN_FREE_FAILURES"]
+    # From the last free failure on: 1 s, 2 s, 4 s, … up to the cap.
+    row.blocked_until = now + _delay(excess) if excess >= 0 else None
+
+
+def _delay(excess: int) -> timedelta:
+    return timedelta(seconds=min(2 ** excess, current_app.config["LOGIN_MAX_DELAY_SECONDS"]))
 
 
 def clear(session: Session, keys: list[str]) -> None:
