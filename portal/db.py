@@ -5,11 +5,13 @@ the app context ends (Flask-SQLAlchemy-Lite registers that teardown).
 """
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import Flask
-from sqlalchemy import Engine, event
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Engine, event, inspect, select
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 
@@ -22,6 +24,7 @@ def init_app(app: Flask) -> None:
     """Create the engines from ``SQLALCHEMY_ENGINES`` and tune SQLite connections."""
     db.init_app(app)
     _drop_async_teardown(app)
+    app.before_request(_dispatching)
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
@@ -89,11 +92,12 @@ def check_foreign_keys(connection) -> None:
 
 
 def _use_sqlite_transactions(engine: Engine) -> None:
-    """Let SQLAlchemy, not the sqlite3 module, emit BEGIN.
+    """Let SQLAlchemy, not the sqlite3 module, emit BEGIN, and choose which BEGIN.
 
     The sqlite3 module delays BEGIN until the first write, so reads inside a transaction are
     not isolated and SAVEPOINTs misbehave. The SQLAlchemy SQLite documentation recommends this
-    fix ("Serializable isolation / Savepoints / Transactional DDL").
+    fix ("Serializable isolation / Savepoints / Transactional DDL"). Which BEGIN is the write
+    discipline of :func:`_begins_writing`.
     """
 
     @event.listens_for(engine, "connect")
@@ -102,23 +106,143 @@ def _use_sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _emit_begin(connection) -> None:
-        immediate = connection.get_execution_options().get(WRITE_OPTION)
+        immediate = _begins_writing(connection)
+        connection.info[LOCK_KEY] = immediate
+        connection.info[READ_KEY] = False
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check_write(connection, _cursor, statement, *_args) -> None:
+        # A deferred transaction may write if it has not read yet (it then waits for the
+        # lock like an immediate one); one that read first cannot, safely.
+        if connection.info.get(LOCK_KEY) is not False:
+            return
+        head = statement.lstrip()[:7].upper()
+        if head.startswith(("SELECT", "WITH")):
+            connection.info[READ_KEY] = True
+        elif head.startswith(_WRITES) and connection.info.get(READ_KEY):
+            _unlocked_write(statement)
 
-#: Execution option that makes a SQLite transaction take the write lock when it begins.
+
+#: Execution option that makes a SQLite transaction take the write lock when it begins (True)
+#: or not (False), whatever the request.
 WRITE_OPTION = "portal_write"
+#: ``connection.info`` key: whether the connection's transaction holds the write lock.
+LOCK_KEY = "portal_write_lock"
+#: ``connection.info`` key: whether the connection's deferred transaction has read.
+READ_KEY = "portal_has_read"
+#: Requests that never write (RFC 9110 "safe" methods).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class UnlockedWrite(RuntimeError):
+    """A request wrote in a SQLite transaction that did not take the write lock first."""
+
+
+def _begins_writing(connection) -> bool:
+    """The write discipline, in one place: on SQLite every transaction of a request that may
+    write (POST, PUT, PATCH, DELETE) begins IMMEDIATE, taking the write lock before it reads.
+
+    A deferred transaction that reads and then writes fails at once (SQLITE_BUSY, no waiting)
+    when another request committed in between; one that took the lock first waits its turn
+    (``busy_timeout``) and what it read stays true until it commits. Safe requests read
+    without the lock (WAL: readers never wait); the few that write call
+    :func:`begin_writing`. Outside a request (jobs, commands) a transaction is deferred unless
+    its code asks for the lock with :data:`WRITE_OPTION` or :func:`begin_writing`.
+    """
+    chosen = connection.get_execution_options().get(WRITE_OPTION)
+    if chosen is not None:
+        return bool(chosen)
+    return has_request_context() and request.method not in SAFE_METHODS
+
+
+#: ``flask.g`` key: set while the app handles a request (views, hooks), not in a bare
+#: request context.
+DISPATCHING = "_portal_dispatching"
+
+
+def _dispatching() -> None:
+    g.setdefault(DISPATCHING, True)
+
+
+def _unlocked_write(statement: str) -> None:
+    """A write after a read in a deferred transaction of a request: a bug the tests must
+    catch (SQLite refuses it at once when anyone committed since the read); in production
+    it is logged and let through."""
+    if not has_request_context() or not g.get(DISPATCHING):
+        return  # jobs, commands, a test's request context: their own code decides
+    where = f"{request.method} {request.endpoint}: {statement.split(None, 3)[:3]}"
+    if current_app.testing:
+        raise UnlockedWrite(f"write after a read without the write lock ({where}); "
+                            "call begin_writing() before reading")
+    logging.getLogger("portal").warning("write without the write lock (%s)", where)
+
+
+def holds_write_lock(session) -> bool:
+    """Whether the session's open transaction holds the SQLite write lock (False when none
+    is open, and always on PostgreSQL, which has no such lock)."""
+    return bool(session.info.get(LOCK_KEY))
+
+
+@event.listens_for(Session, "after_begin")
+def _remember_lock(session, _transaction, connection) -> None:
+    session.info[LOCK_KEY] = bool(connection.info.get(LOCK_KEY))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_lock(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(LOCK_KEY, None)
 
 
 def begin_writing(session) -> None:
-    """End the session's current transaction and start one that will write.
+    """Make sure the session's transaction may write: on SQLite, one that took the write lock
+    when it began (ending a deferred one first: its reads are read again).
 
-    On SQLite a transaction that has read and then writes fails at once (SQLITE_BUSY, no
-    waiting) if another writer committed in between; ``BEGIN IMMEDIATE`` takes the write
-    lock first (waiting up to ``busy_timeout``), so what it reads stays true until it
-    commits. Used where a request reads, decides and writes under contention (submitting a
-    dossier, issuing its code). On PostgreSQL this is an ordinary transaction: row locks and
-    atomic UPSERTs do the work there.
+    Needed only where a safe request (GET) or a job reads, decides and writes; unsafe
+    requests already begin that way (:func:`_begins_writing`). On PostgreSQL this is an
+    ordinary transaction: row locks and conditional updates do the work there.
     """
+    if session.get_bind().dialect.name != "sqlite" or holds_write_lock(session):
+        return
     session.commit()
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+def lock_row(session, obj) -> None:
+    """Wait for other transactions that change ``obj``'s row, then read it as they left it.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` (held until the commit), then a refresh. SQLite:
+    nothing more to do when the transaction took the write lock as it began; in a safe
+    request it is made to (see :func:`begin_writing`) and ``obj`` is read again. Jobs and
+    commands outside a request keep their transaction as it is.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        if has_request_context():
+            begin_writing(session)
+        return
+    mapper = inspect(obj).mapper
+    key = mapper.primary_key_from_instance(obj)
+    session.execute(select(*mapper.primary_key).where(
+        *(column == value for column, value in zip(mapper.primary_key, key)))
+        .with_for_update())
+    session.refresh(obj)
+
+
+def release_write_lock(session) -> None:
+    """Commit now, so that slow work that follows (a password hash, a virus scan, a file
+    written) does not hold the write lock; the next statement begins a new transaction."""
+    session.commit()
+
+
+def assert_no_write_lock(session, work: str) -> None:
+    """Slow work (password hashing, scanning, file I/O) must not run while the session holds
+    the SQLite write lock: every other writer would wait for it. A bug in tests, a warning
+    in production."""
+    if not holds_write_lock(session):
+        return
+    message = f"{work} while holding the database write lock; commit first"
+    if current_app.testing:
+        raise UnlockedWrite(message)
+    logging.getLogger("portal").warning(message)

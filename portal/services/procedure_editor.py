@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from portal.db import lock_row
 from portal.models import (
     Agency,
     ApplicantType,
@@ -231,6 +232,7 @@ def duplicate(session: Session, procedure: Procedure, *, author: User,
               address: str | None = None) -> Procedure:
     """An unpublished copy named "Bản sao của …" under a provisional code (the editor sets
     the real one before publishing)."""
+    lock_row(session, procedure)  # two copies at once take different codes
     data = snapshot(procedure)
     data["name"] = _("Bản sao của %(name)s", name=procedure.name)
     try:  # read under the original's valid code; written under the copy's
@@ -263,6 +265,7 @@ def restore(session: Session, procedure: Procedure, number: int, *, author: User
     :raises LookupError: no such revision.
     :raises EditorError: the old data no longer passes the checks.
     """
+    lock_row(session, procedure)  # a second click restores after the first, not beside it
     old = revisions.get(session, KIND, procedure.id, number)
     if old is None:
         raise LookupError(number)

@@ -10,23 +10,38 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.models import Revision, User
 
 
+#: How often a revision number taken by a parallel save is taken again (PostgreSQL).
+NUMBER_ATTEMPTS = 5
+
+
 def record(session: Session, kind: str, object_id: int, data: dict, author: User | None,
            note: str | None = None) -> Revision:
-    """Keep a new revision of an object (numbered after the last one)."""
-    last = session.scalar(select(func.max(Revision.number)).where(
-        Revision.kind == kind, Revision.object_id == object_id)) or 0
-    revision = Revision(kind=kind, object_id=object_id, number=last + 1, data=data,
-                        author_id=author.id if author else None,
-                        author_label=(author.display_name or author.email or "")
-                        if author else "", note=note)
-    session.add(revision)
-    session.flush()
-    return revision
+    """Keep a new revision of an object (numbered after the last one).
+
+    The number is unique per object (a constraint). Two saves at once may both read the
+    same last number: the second one's insert fails in its savepoint and it takes the
+    next number (on SQLite the write lock taken as the request began already orders them).
+    """
+    for _attempt in range(NUMBER_ATTEMPTS):
+        last = session.scalar(select(func.max(Revision.number)).where(
+            Revision.kind == kind, Revision.object_id == object_id)) or 0
+        revision = Revision(kind=kind, object_id=object_id, number=last + 1, data=data,
+                            author_id=author.id if author else None,
+                            author_label=(author.display_name or author.email or "")
+                            if author else "", note=note)
+        try:
+            with session.begin_nested():
+                session.add(revision)
+        except IntegrityError:
+            continue
+        return revision
+    raise RuntimeError(f"no free revision number for {kind} {object_id}")
 
 
 def history(session: Session, kind: str, object_id: int) -> list[Revision]:

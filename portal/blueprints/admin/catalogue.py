@@ -14,6 +14,7 @@ from flask_login import current_user
 from portal.auth import client_address
 from portal.blueprints.admin.access import editor_required
 from portal.blueprints.admin.procedure_forms import ImportForm
+from portal.db import begin_writing
 from portal.blueprints.admin.views import bp
 from portal.extensions import db
 from portal.htmx import render, wants_fragment
@@ -43,6 +44,7 @@ def export_catalogue():
         abort(404)
     published_only = request.args.get("da-xuat-ban") == "1"
     body, filename, count = transfer.export(db.session, kind, published_only=published_only)
+    begin_writing(db.session)  # a GET that writes: the export's read ends first
     audit.record(db.session, "catalogue_exported", actor=current_user,
                  address=client_address(), format=kind, published_only=published_only,
                  procedures=count)
