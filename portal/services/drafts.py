@@ -15,6 +15,7 @@ import hmac
 import json
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from portal.db import lock_row
 from portal.models import CodeEntry, CodeList, Draft, FormSpec, Procedure, User, utcnow
 from portal.services import eforms, messaging, profiles
 
@@ -34,11 +36,27 @@ CODE_LISTS = {"gender": CodeList.GENDER, "ethnicity": CodeList.ETHNICITY,
 
 
 class Conflict(Exception):
-    """The draft changed since the revision a save was based on."""
+    """Fields a save would change were changed by another save since its base revision.
 
-    def __init__(self, draft: Draft) -> None:
-        super().__init__(f"draft {draft.id} is at revision {draft.revision}")
+    ``fields`` holds their values now (what the other tab or device saved); ``elsewhere``
+    every field changed since the base revision, with its value now, so the page can catch
+    up before the person chooses.
+    """
+
+    def __init__(self, draft: Draft, fields: dict, elsewhere: dict) -> None:
+        super().__init__(f"draft {draft.id} changed {sorted(fields)} since the base revision")
         self.draft = draft
+        self.fields = fields
+        self.elsewhere = elsewhere
+
+
+@dataclass(frozen=True)
+class Saved:
+    """An acknowledged save: the draft's revision now, and the fields that other saves
+    changed since the base revision (their values now), for the page to catch up."""
+
+    revision: int
+    elsewhere: dict
 
 
 class FileError(ValueError):
@@ -170,28 +188,71 @@ def owned(session: Session, user: User) -> list[Draft]:
 
 
 def save(session: Session, draft: Draft, values: dict, base_revision: int | None,
-         section: str | None = None, force: bool = False) -> Draft:
-    """Merge ``values`` (input name → text) into the draft; :class:`Conflict` when the
-    draft moved on since ``base_revision`` (unless ``force``)."""
-    if not force and base_revision is not None and base_revision != draft.revision:
-        raise Conflict(draft)
-    known = eforms.all_input_keys(spec_of(draft.form_spec), {**draft.data, **values})
-    merged = dict(draft.data)
-    merged.update({key: value for key, value in values.items() if key in known})
-    draft.data = merged
+         section: str | None = None, force: bool = False) -> Saved:
+    """Merge ``values`` (input name → text) into the draft, field by field.
+
+    A field applies unless another save changed it since ``base_revision`` (the revision
+    the page last saw) to a different value: then nothing is saved and :class:`Conflict`
+    says which fields, with their values now (``force`` overwrites them: the person chose).
+    Saves of different fields from two tabs are both kept; a value equal to the stored one
+    is no change. ``None`` as the base checks nothing (a page that never saw a revision).
+    """
+    lock(session, draft)
+    spec = spec_of(draft.form_spec)
+    known = eforms.all_input_keys(spec, {**draft.data, **values})
+    changes = {key: value for key, value in values.items()
+               if key in known and not _same(draft.data.get(key), value)}
+    elsewhere = changed_since(draft, base_revision, exclude=values)
+    if not force and base_revision is not None:
+        clashes = {key: draft.data.get(key, "") for key in changes
+                   if draft.field_revisions.get(key, 0) > base_revision}
+        if clashes:
+            raise Conflict(draft, clashes, {**elsewhere, **clashes})
+    set_data(draft, {**draft.data, **changes})
     if section:
         draft.section = section
-    draft.revision += 1
     draft.expires_at = _expiry()
     draft.reminded_at = None
     session.flush()
-    return draft
+    return Saved(draft.revision, elsewhere)
+
+
+def lock(session: Session, draft: Draft) -> None:
+    """Wait for any other save of this draft to commit, then read it as that save left it
+    (a row lock on PostgreSQL; SQLite's write lock, taken as the request began)."""
+    lock_row(session, draft)
+
+
+def changed_since(draft: Draft, base_revision: int | None, exclude=()) -> dict:
+    """Fields changed by saves after ``base_revision`` (not those in ``exclude``), with
+    their values now."""
+    if base_revision is None:
+        return {}
+    return {key: draft.data.get(key, "") for key, number in draft.field_revisions.items()
+            if number > base_revision and key not in exclude}
+
+
+def _same(stored, sent) -> bool:
+    """Whether a sent value is what is stored (nothing stored equals an empty answer)."""
+    return (stored or "") == (sent or "")
+
+
+def set_data(draft: Draft, data: dict) -> None:
+    """Give the draft ``data``: a new revision, recorded against every field it changes."""
+    changed = {key for key in data.keys() | draft.data.keys()
+               if not _same(draft.data.get(key), data.get(key))}
+    if not changed:
+        return
+    revision = draft.revision + 1
+    draft.data = data
+    draft.field_revisions = {**draft.field_revisions, **dict.fromkeys(changed, revision)}
+    draft.revision = revision
 
 
 def replace(session: Session, draft: Draft, values: dict) -> Draft:
     """Replace every value (restoring from a file)."""
-    draft.data = values
-    draft.revision += 1
+    lock(session, draft)
+    set_data(draft, dict(values))
     draft.expires_at = _expiry()
     session.flush()
     return draft
@@ -218,8 +279,7 @@ def attach(session: Session, draft: Draft, user: User) -> bool:
     if draft.user_id is not None:
         return draft.user_id == user.id
     draft.user = user
-    draft.data = autofill(session, spec_of(draft.form_spec), user, draft.data)
-    draft.revision += 1
+    set_data(draft, autofill(session, spec_of(draft.form_spec), user, draft.data))
     session.flush()
     return True
 

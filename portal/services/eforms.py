@@ -341,11 +341,42 @@ class Result:
 OptionsFn = Callable[[str, str], list[tuple[str, str]]]
 
 
+#: The longest value an input keeps; a field may name a shorter ``max_length``. A longer
+#: value is never cut: it is refused with a message beside the field, and stays on the page.
+MAX_VALUE_CHARS = 5000
+
+
+def too_long(value: Any) -> bool:
+    """Whether an input's value (text, or the list of a checkbox group) is too long to keep."""
+    items = value if isinstance(value, list) else [value]
+    return any(isinstance(item, str) and len(item) > MAX_VALUE_CHARS for item in items)
+
+
+def _too_long_message(inst: Instance, data: dict) -> str | None:
+    longest = max((len(item) for name in inst.input_names()
+                   for item in (data.get(name) if isinstance(data.get(name), list)
+                                else [data.get(name)])
+                   if isinstance(item, str)), default=0)
+    if longest <= MAX_VALUE_CHARS:
+        return None
+    return str(_l("Tối đa %(n)d ký tự (bạn đã nhập %(m)d). Phần đã nhập chưa được lưu; hãy "
+                  "rút gọn.", n=MAX_VALUE_CHARS, m=longest))
+
+
+def overlong(spec: Spec, section: Section, data: dict) -> dict[str, str]:
+    """The message of every field of ``section`` whose value is too long to keep."""
+    found = {inst.key: _too_long_message(inst, data) for inst in instances(section, data)}
+    return {key: message for key, message in found.items() if message}
+
+
 def check(spec: Spec, inst: Instance, data: dict, options: OptionsFn,
           today: date | None = None) -> Result:
     """Check one field against ``data``; hidden fields are always fine (and not kept)."""
     if not is_visible(spec, inst, data):
         return Result()
+    message = _too_long_message(inst, data)
+    if message:
+        return Result(message)
     rule = _RULES[inst.field.type]
     return rule(spec, inst, data, options, today or clock.today())
 

@@ -129,12 +129,20 @@ def migrate(session: Session, draft: Draft) -> list[str]:
     notices = _drop_removed(old, new, data, options)
     notices += _drop_invalid(old, new, data, options)
     notices += _new_required(old, new, data)
-    draft.data = data
+    drafts.set_data(draft, data)
     draft.spec_version = form_spec.version
     if draft.section not in {s.key for s in new.sections}:
         draft.section = new.sections[0].key
     session.flush()
     return notices
+
+
+def field_values(spec: eforms.Spec, data: dict, names, options) -> list[tuple[str, str]]:
+    """(label, value as shown) of every field having one of the input ``names``, in form
+    order: what another tab saved, shown when a save conflicts with it."""
+    names = set(names)
+    return [(_label(spec, inst), _shown(spec, inst, data, options) or "—")
+            for inst in _all_instances(spec, data) if names.intersection(inst.input_names())]
 
 
 def _all_instances(spec: eforms.Spec, data: dict) -> list[eforms.Instance]:

@@ -22,20 +22,25 @@ from flask import (
 )
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy import select
 
 from portal import clock
 from portal.blueprints.applications import pages
+from portal.db import begin_writing
 from portal.extensions import config_limit, db, login_manager
 from portal.htmx import render, wants_fragment
 from portal.models import Draft, Procedure, utcnow
-from portal.services import drafts, eforms, form_documents, jobs, messaging
+from portal.services import drafts, eforms, form_documents, form_versions, jobs, messaging
 from portal.services.files import DOCX
 from portal.services.identity import normalize_email
 
 bp = Blueprint("applications", __name__, url_prefix="/nop-ho-so")
 
+CONFLICT_MESSAGE = _l(
+    "Bản nháp vừa được sửa ở một thẻ hoặc thiết bị khác. Những gì bạn vừa nhập vẫn còn trên "
+    "màn hình và trên máy này.")
 #: Tokens of drafts started in this browser before logging in (attached at login).
 SESSION_KEY = "drafts"
 MAX_FILE_BYTES = 1024 * 1024
@@ -125,11 +130,12 @@ def open_draft(token: str, api: bool = False) -> Draft:
     draft = drafts.find(db.session, token)
     if draft is None:
         abort(404)
-    if draft.user_id is None:
-        if current_user.is_authenticated:
-            drafts.attach(db.session, draft, current_user)
+    if draft.user_id is None and current_user.is_authenticated:
+        begin_writing(db.session)  # a GET too: read it again under the write lock
+        if draft.user_id is None and drafts.attach(db.session, draft, current_user):
             db.session.commit()
             flash(_("Bản nháp đã được gắn vào tài khoản của bạn."), "info")
+    if draft.user_id is None:
         return _up_to_date(draft)
     if not current_user.is_authenticated:
         if api:
@@ -146,6 +152,7 @@ def _up_to_date(draft: Draft) -> Draft:
     is told once, as flashed notices."""
     if draft.spec_version == draft.form_spec.version:
         return draft
+    begin_writing(db.session)  # a GET too: read it again under the write lock
     notices = drafts.bring_up_to_date(db.session, draft)
     db.session.commit()
     if notices:
@@ -171,23 +178,35 @@ def edit(token: str):
 
     action = request.form.get("action", "luu-nhap")
     values = _posted(spec, section, draft.data)
+    values.update(_group_change(section, {**draft.data, **values}, action))
     data = {**draft.data, **values}
-    values.update(_group_change(section, data, action))
-    data = {**draft.data, **values}
-    errors: dict[str, str] = {}
+    errors = eforms.overlong(spec, section, data)
     if action == "tiep-tuc":
         errors, normalised = eforms.check_section(spec, section, data, options)
         values.update(normalised)
     try:
-        drafts.save(db.session, draft, values, _revision(), section.key,
+        drafts.save(db.session, draft, _storable(values), _revision(), section.key,
                     force=request.form.get("ghi-de") == "1")
-    except drafts.Conflict:
+    except drafts.Conflict as conflict:
         db.session.rollback()
-        return _page(draft, token, spec, section, data, {}, options, conflict=True,
-                     status=409)
+        theirs = form_versions.field_values(spec, draft.data, conflict.fields, options)
+        return _page(draft, token, spec, section, data, {}, options, status=409,
+                     conflict=theirs)
     db.session.commit()
     if errors:
-        return _page(draft, token, spec, section, draft.data, errors, options, status=422)
+        return _page(draft, token, spec, section, {**draft.data, **values}, errors, options,
+                     status=422)
+    return _after_save(draft, token, spec, section, action)
+
+
+def _storable(values: dict) -> dict:
+    """The values to keep: not those too long to store (they stay on the page, with why)."""
+    return {key: value for key, value in values.items() if not eforms.too_long(value)}
+
+
+def _after_save(draft: Draft, token: str, spec: eforms.Spec, section: eforms.Section,
+                action: str):
+    """Where a saved section goes next: the next section, the previous one, or back."""
     if action == "tiep-tuc":
         following = spec.next_section(section)
         if following is None:
@@ -219,8 +238,9 @@ def _communes_of(options: eforms.OptionsFn):
 
 
 def _revision() -> int | None:
+    """The revision the page last saw (None when the page sent none, or nonsense)."""
     raw = request.form.get("_revision", "")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None
 
 
 def _posted(spec: eforms.Spec, section: eforms.Section, data: dict) -> dict:
@@ -234,7 +254,7 @@ def _posted(spec: eforms.Spec, section: eforms.Section, data: dict) -> dict:
             elif f.type == "declaration":
                 values[name] = "y" if request.form.get(name) == "y" else ""
             elif name in request.form:
-                values[name] = request.form.get(name, "")[:5000]
+                values[name] = request.form.get(name, "")
     return values
 
 
@@ -335,8 +355,12 @@ def communes(token: str):
 @bp.post("/nhap/<token>/luu")
 @config_limit("RATELIMIT_EFORM")
 def autosave(token: str):
-    """Save the inputs sent (any section) as typed. JSON: ``{"revision", "saved_at"}``;
-    409 when the draft was saved elsewhere since ``_revision``; 401 when the login ended."""
+    """Save the inputs sent (any section) as typed, merged by field.
+
+    JSON ``{"revision", "saved_at", "changes", "refused"}``: ``changes`` are the fields other
+    tabs or devices saved since ``_revision`` (the page shows them), ``refused`` the inputs
+    too long to keep. 409 with ``fields`` (their values now) and ``changes`` when a field
+    sent was changed elsewhere since ``_revision``; 401 when the login ended."""
     draft = drafts.find(db.session, token)
     if draft is None:
         return jsonify(error="not-found", message=_("Không tìm thấy bản nháp.")), 404
@@ -346,22 +370,32 @@ def autosave(token: str):
             "Phiên đăng nhập đã hết. Những gì bạn nhập được giữ trên máy này; hãy đăng nhập "
             "lại để lưu lên hệ thống."), login_url=url_for(
             "account.login", next=url_for(".edit", token=token))), 401
+    values = _normalise_lists(draft, _sent())
+    refused = {key: _("Quá dài để lưu (tối đa %(n)d ký tự): hãy rút gọn.",
+                      n=eforms.MAX_VALUE_CHARS) for key, value in values.items()
+               if eforms.too_long(value)}
+    try:
+        saved = drafts.save(db.session, draft, _storable(values), _revision(),
+                            force=request.form.get("_force") == "1")
+    except drafts.Conflict as conflict:
+        revision = conflict.draft.revision
+        db.session.rollback()
+        return jsonify(error="conflict", revision=revision, fields=conflict.fields,
+                       changes=conflict.elsewhere, message=str(CONFLICT_MESSAGE)), 409
+    db.session.commit()
+    return jsonify(revision=saved.revision, saved_at=_now_text(), changes=saved.elsewhere,
+                   refused=refused)
+
+
+def _sent() -> dict:
+    """The inputs an autosave sent (a name sent twice is a list: a checkbox group)."""
     values = {}
     for key in request.form:
         if key.startswith("_") or key == "csrf_token":
             continue
-        items = [v[:5000] for v in request.form.getlist(key)]
+        items = request.form.getlist(key)
         values[key] = items if len(items) > 1 else items[0]
-    try:
-        drafts.save(db.session, draft, _normalise_lists(draft, values), _revision(),
-                    force=request.form.get("_force") == "1")
-    except drafts.Conflict as conflict:
-        db.session.rollback()
-        return jsonify(error="conflict", revision=conflict.draft.revision, message=_(
-            "Bản nháp vừa được sửa ở một thẻ hoặc thiết bị khác. Những gì bạn vừa nhập vẫn còn "
-            "trên màn hình và trên máy này.")), 409
-    db.session.commit()
-    return jsonify(revision=draft.revision, saved_at=_now_text())
+    return values
 
 
 def _normalise_lists(draft: Draft, values: dict) -> dict:

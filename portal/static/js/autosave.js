@@ -5,7 +5,12 @@
    - the draft saves itself: changed inputs are sent in order, one request at a time,
      debounced while typing and at once on "change". Values not yet acknowledged are kept in
      localStorage and sent again when the network or the login comes back; the status line
-     says which ("đã lưu trên máy này" / "đã lưu trên hệ thống"). */
+     says which ("đã lưu trên máy này" / "đã lưu trên hệ thống");
+   - saves merge by field on the server: what other tabs saved meanwhile comes back and is
+     shown; the same field changed in both places is a choice for the person, never a
+     silent overwrite;
+   - a section submitted while a save is pending or on its way waits for it, then goes with
+     the latest revision (one request at a time per draft). */
 (function () {
   "use strict";
 
@@ -21,8 +26,11 @@
         login: "Đã lưu trên máy này. Phiên đăng nhập đã hết: hãy đăng nhập lại để lưu lên hệ thống.",
         loginLink: "Đăng nhập lại",
         retry: "Thử lại",
-        overwrite: "Ghi đè bằng nội dung trang này",
-        reload: "Xem bản mới nhất",
+        keepMine: "Giữ nội dung của tôi",
+        takeTheirs: "Dùng bản đã lưu ở nơi khác",
+        savedElsewhere: "Đã lưu ở nơi khác: ",
+        updated: "Đã cập nhật những trường được sửa ở thẻ hoặc thiết bị khác: ",
+        tooLong: "Chưa lưu (quá dài): ",
         restored: "Đã khôi phục những gì bạn nhập trên máy này nhưng chưa kịp lưu lên hệ thống.",
         auto: "Bản nháp được lưu tự động khi bạn nhập."
       },
@@ -33,8 +41,11 @@
         login: "Saved on this device. Your login has ended: log in again to save on the portal.",
         loginLink: "Log in again",
         retry: "Try again",
-        overwrite: "Overwrite with this page",
-        reload: "See the latest version",
+        keepMine: "Keep what I entered",
+        takeTheirs: "Use the version saved elsewhere",
+        savedElsewhere: "Saved elsewhere: ",
+        updated: "Updated the fields changed in another tab or device: ",
+        tooLong: "Not saved (too long): ",
         restored: "What you typed on this device but had not yet been saved on the portal has been restored.",
         auto: "This draft saves itself as you type."
       }
@@ -101,7 +112,7 @@
     this.inFlight = null;
     this.timer = null;
     this.blocked = null; // "conflict" or "login": wait for the person
-    this.force = false;
+    this.submitter = null; // the button of a section submitted while saves were pending
   }
 
   Autosave.prototype.start = function () {
@@ -111,6 +122,7 @@
     this.catchUp();
     this.form.addEventListener("input", function (event) { self.changed(event.target, false); });
     this.form.addEventListener("change", function (event) { self.changed(event.target, true); });
+    this.form.addEventListener("submit", function (event) { self.waitBeforeSubmit(event); });
     window.addEventListener("online", function () { self.flush(); });
     window.addEventListener("pageshow", function () { self.flush(); });
   };
@@ -209,16 +221,17 @@
     }
   };
 
+  // One request at a time per draft: a save waits for the one before it, and a section
+  // submitted ("Lưu và tiếp tục") waits for both, then goes with the latest revision.
   Autosave.prototype.flush = function () {
     if (this.inFlight || this.blocked) { return; }
     var names = Object.keys(this.pending);
-    if (!names.length) { return; }
+    if (!names.length) { this.idle(); return; }
     var self = this;
     var sent = this.snapshot();
     var body = this.values(names);
     body.append("csrf_token", this.form.querySelector("[name='csrf_token']").value);
     body.append("_revision", this.revisionInput.value);
-    if (this.force) { body.append("_force", "1"); }
     this.say(text("saving"));
     this.inFlight = fetch(this.url, {
       method: "POST", body: body, credentials: "same-origin",
@@ -229,49 +242,151 @@
       });
     }).then(function (result) {
       self.inFlight = null;
-      if (result.status === 200) {
-        self.force = false;
-        self.revisionInput.value = String(result.json.revision);
-        var now = self.snapshot();
-        names.forEach(function (name) {
-          // Keep a name pending if it changed again while the request was on its way.
-          if (JSON.stringify(now[name]) === JSON.stringify(sent[name])) { delete self.pending[name]; }
-        });
-        if (Object.keys(self.pending).length) {
-          self.keepLocally();
-          self.flush();
-        } else {
-          try { window.localStorage.removeItem(self.storageKey); } catch (error) { /* ignore */ }
-          self.say(text("server") + result.json.saved_at + ".");
-        }
-      } else if (result.status === 409) {
-        self.blocked = "conflict";
-        self.conflict(result.json.message);
-      } else if (result.status === 401) {
-        self.blocked = "login";
-        self.say(text("login"), { href: result.json.login_url, label: text("loginLink") });
-      } else {
-        self.offline();
-      }
+      self.answered(result, names, sent);
     }, function () {
       self.inFlight = null;
       self.offline();
     });
   };
 
+  Autosave.prototype.answered = function (result, names, sent) {
+    if (result.status === 200) {
+      this.saved(result.json, names, sent);
+    } else if (result.status === 409) {
+      this.blocked = "conflict";
+      this.conflict(result.json);
+    } else if (result.status === 401) {
+      this.blocked = "login";
+      this.submitter = null;
+      this.say(text("login"), { href: result.json.login_url, label: text("loginLink") });
+    } else {
+      this.offline();
+    }
+  };
+
+  Autosave.prototype.saved = function (json, names, sent) {
+    var self = this;
+    var now = this.snapshot();
+    names.forEach(function (name) {
+      // Keep a name pending if it changed again while the request was on its way.
+      if (JSON.stringify(now[name]) === JSON.stringify(sent[name])) { delete self.pending[name]; }
+    });
+    var refused = Object.keys(json.refused || {});
+    refused.forEach(function (name) { delete self.pending[name]; });
+    // Fields other tabs saved meanwhile: shown here, so that what this page shows is the
+    // revision it now names. One also edited here is a conflict, never overwritten.
+    var clashes = this.takeChanges(json.changes || {});
+    this.revisionInput.value = String(json.revision);
+    if (Object.keys(clashes).length) {
+      this.blocked = "conflict";
+      this.conflict({ fields: clashes, changes: {}, revision: json.revision });
+      return;
+    }
+    this.keepLocally();
+    if (Object.keys(this.pending).length) { this.flush(); return; }
+    try { window.localStorage.removeItem(this.storageKey); } catch (error) { /* ignore */ }
+    if (refused.length) {
+      this.say(text("tooLong") + refused.map(labelOf.bind(null, this.form)).join(", "),
+               { alert: true });
+    } else {
+      this.say(text("server") + json.saved_at + ".");
+    }
+    this.idle();
+  };
+
+  // Put values saved elsewhere into the form; returns those that clash with an edit here.
+  Autosave.prototype.takeChanges = function (changes) {
+    var clashes = {};
+    var form = this.form;
+    var names = Object.keys(changes);
+    names.forEach(function (name) {
+      if (this.pending[name]) { clashes[name] = changes[name]; return; }
+      setValue(form, name, changes[name]);
+    }, this);
+    if (names.length) { applyConditions(form); }
+    return clashes;
+  };
+
+  function setValue(form, name, value) {
+    var values = Array.isArray(value) ? value : [value === null ? "" : String(value)];
+    form.querySelectorAll("[name='" + name.replace(/'/g, "") + "']").forEach(function (input) {
+      if (input.type === "checkbox" || input.type === "radio") {
+        input.checked = values.indexOf(input.value) !== -1;
+      } else {
+        input.value = values[0] || "";
+      }
+    });
+  }
+
+  function labelOf(form, name) {
+    var input = form.querySelector("[name='" + name.replace(/'/g, "") + "']");
+    var group = input && input.closest(".portal-eform-field");
+    var label = group && group.querySelector("label, legend");
+    return label ? label.textContent.replace(/\s+/g, " ").trim() : name;
+  }
+
+  // Nothing left to send: a section submitted meanwhile goes now.
+  Autosave.prototype.idle = function () {
+    if (!this.submitter || this.inFlight || this.blocked) { return; }
+    var submitter = this.submitter;
+    this.submitter = null;
+    this.releasing = true;
+    if (this.form.requestSubmit) {
+      this.form.requestSubmit(submitter.form ? submitter : undefined);
+    } else {
+      this.form.submit();
+    }
+  };
+
+  Autosave.prototype.waitBeforeSubmit = function (event) {
+    if (this.releasing) { this.releasing = false; return; }
+    clearTimeout(this.timer);
+    if (this.blocked === "login") { return; } // the server keeps what is sent, past the login
+    if (!this.inFlight && !Object.keys(this.pending).length) { return; }
+    event.preventDefault();
+    this.submitter = event.submitter || this.form.querySelector("[type=submit]");
+    if (!this.blocked) { this.flush(); }
+  };
+
   Autosave.prototype.offline = function () {
     var self = this;
+    this.submitter = null;
     this.say(text("local"), { button: text("retry"), action: function () { self.flush(); } });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(function () { self.flush(); }, RETRY_DELAY);
   };
 
-  Autosave.prototype.conflict = function (message) {
+  // The same field was saved elsewhere with another value: say which, and let the person
+  // choose. Either way the page first takes every other change saved elsewhere.
+  Autosave.prototype.conflict = function (json) {
     var self = this;
-    this.say(message, {
-      button: text("overwrite"),
-      action: function () { self.blocked = null; self.force = true; self.flush(); },
-      href: window.location.href.split("#")[0], label: text("reload"),
+    var fields = json.fields || {};
+    var names = Object.keys(fields);
+    var others = {};
+    Object.keys(json.changes || {}).forEach(function (name) {
+      if (!(name in fields)) { others[name] = json.changes[name]; }
+    });
+    var shown = names.map(function (name) {
+      var value = Array.isArray(fields[name]) ? fields[name].join(", ") : fields[name];
+      return labelOf(self.form, name) + ": “" + (value || "—") + "”";
+    }).join("; ");
+    function resolve(takeTheirs) {
+      self.takeChanges(others);
+      if (takeTheirs) {
+        names.forEach(function (name) {
+          delete self.pending[name];
+          setValue(self.form, name, fields[name]);
+        });
+        applyConditions(self.form);
+      }
+      self.revisionInput.value = String(json.revision);
+      self.blocked = null;
+      self.keepLocally();
+      self.flush();
+    }
+    this.say(json.message + " " + text("savedElsewhere") + shown + ".", {
+      button: text("keepMine"), action: function () { resolve(false); },
+      button2: text("takeTheirs"), action2: function () { resolve(true); },
       alert: true
     });
   };
@@ -282,15 +397,8 @@
     this.status.textContent = message;
     this.status.classList.toggle("portal-autosave--alert", Boolean(extra && extra.alert));
     if (!extra) { return; }
-    if (extra.button) {
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "portal-link-button portal-autosave__action";
-      button.textContent = extra.button;
-      button.addEventListener("click", extra.action);
-      this.status.appendChild(document.createTextNode(" "));
-      this.status.appendChild(button);
-    }
+    if (extra.button) { this.addButton(extra.button, extra.action); }
+    if (extra.button2) { this.addButton(extra.button2, extra.action2); }
     if (extra.href) {
       var link = document.createElement("a");
       link.href = extra.href;
@@ -299,6 +407,16 @@
       this.status.appendChild(document.createTextNode(" "));
       this.status.appendChild(link);
     }
+  };
+
+  Autosave.prototype.addButton = function (label, action) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "portal-link-button portal-autosave__action";
+    button.textContent = label;
+    button.addEventListener("click", action);
+    this.status.appendChild(document.createTextNode(" "));
+    this.status.appendChild(button);
   };
 
   function init(root) {
