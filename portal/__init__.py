@@ -86,9 +86,9 @@ def _load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     elif len(app.config["SECRET_KEY"]) < 16 and not (app.debug or app.testing):
         raise RuntimeError("PORTAL_SECRET_KEY is too short; use at least 32 random characters.")
-    app.config["SQLALCHEMY_ENGINES"] = {
-        "default": {"url": app.config["DATABASE_URL"], **app.config["DATABASE_ENGINE_OPTIONS"]}
-    }
+    from portal.outages import engine_options
+
+    app.config["SQLALCHEMY_ENGINES"] = {"default": engine_options(app.config)}
     app.config.setdefault("ALEMBIC", {})
     app.config["ALEMBIC"].setdefault("script_location", str(PROJECT_ROOT / "migrations"))
     # Batch mode lets the same revisions ALTER tables on SQLite, which cannot ALTER in place.
@@ -133,16 +133,15 @@ def _configure_logging(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     """Bind the extension singletons to this app."""
     from portal import db as database
-    from portal import i18n
-    from portal.extensions import alembic, csrf, htmx, limiter
+    from portal import i18n, outages
+    from portal.extensions import alembic, csrf, htmx
     from portal.services import files, runners
 
     database.init_app(app)
     alembic.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
-    limiter.init_app(app)
+    outages.init_app(app)  # sessions closed safely; rate limits in Redis or memory
     i18n.init_app(app)
     files.init_app(app)
     runners.init_app(app)  # the background thread starts with a request, never here

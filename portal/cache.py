@@ -79,7 +79,7 @@ class PageCache:
         self._bytes = 0
         self._lock = Lock()
         self._version: int | None = None
-        self._checked_at = 0.0
+        self._checked_at = float("-inf")
 
     def key(self, req: Request) -> tuple | None:
         """The cache key of a request, or None when it must not be answered from the cache."""
@@ -98,15 +98,22 @@ class PageCache:
 
     def version(self) -> int | None:
         """The shared content version (read from the database at most once per interval);
-        None when the database cannot tell (then nothing is cached or served from cache)."""
+        None when the database never told (then nothing is cached or served from cache).
+
+        While the database cannot be reached, the version last read stays: public content
+        only changes through the database, so the pages kept are still right, and anonymous
+        visitors go on reading them instead of getting 503s. It is asked again after the
+        interval, not on every request (an attempt may wait DATABASE_CONNECT_TIMEOUT).
+        """
         now = time.monotonic()
-        if self._version is None or now - self._checked_at >= self.check_seconds:
+        if now - self._checked_at >= self.check_seconds:
             try:
                 with self.engine.connect() as conn:
                     version = conn.scalar(
                         select(SiteState.value).where(SiteState.key == CONTENT_KEY)) or 0
             except SQLAlchemyError:
-                return None
+                self._checked_at = now
+                return self._version
             with self._lock:
                 if version != self._version:
                     self._entries.clear()

@@ -185,12 +185,14 @@ JOBS_POLL_SECONDS = 5.0
 #: A job or message taken by a runner that stopped answering is taken again after this.
 JOBS_STALE_SECONDS = 600
 #: Sends SMS (and Zalo) texts: ``module:Class`` implementing
-#: ``portal.services.messaging.TextSender``. The default writes them to the log.
-TEXT_SENDER = "portal.services.messaging:LogTextSender"
+#: ``portal.services.messaging.TextSender``. The default writes each text to a file of
+#: ``<OUTBOX_FOLDER>/sms/`` (texts carry one-time codes: never to the log).
+TEXT_SENDER = "portal.services.messaging:FileTextSender"
 
 # --- E-mail -------------------------------------------------------------------------------
 
-#: SMTP server; empty (the default) writes messages to the log instead of sending them.
+#: SMTP server; empty (the default) writes each message to a file of
+#: ``<OUTBOX_FOLDER>/mail/`` (``.eml``, opens in any mail program) instead of sending it.
 MAIL_SERVER = ""
 MAIL_PORT = 587
 MAIL_USE_TLS = True
@@ -199,6 +201,10 @@ MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_SENDER = "Cổng Dịch vụ công xã Minh Họa <no-reply@minhhoa.example.gov.vn>"
 MAIL_TIMEOUT = 10
+#: Where e-mail and texts go when no mail server or SMS gateway takes them (development,
+#: demo), relative to the instance folder unless absolute; files are readable by the
+#: portal's user only (0600), since they hold reset links and one-time codes.
+OUTBOX_FOLDER = "outbox"
 
 # --- Security ---------------------------------------------------------------------------------
 

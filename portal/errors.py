@@ -11,6 +11,7 @@ from werkzeug.exceptions import (HTTPException, InternalServerError, RequestEnti
 
 from portal.extensions import db
 from portal.htmx import retarget, wants_fragment
+from portal.logs import scrub
 
 # Plain-language titles and advice for the errors a citizen may meet.
 MESSAGES = {
@@ -98,7 +99,8 @@ def _handle_csrf_error(error: CSRFError) -> Response:
 
 
 def _handle_unexpected(error: Exception) -> Response:
-    logging.getLogger("portal").exception("unhandled error on %s", request.path)
+    # The path may be a secret link (a draft, an e-mailed reset link): its token is not logged.
+    logging.getLogger("portal").exception("unhandled error on %s", scrub(request.path))
     db.session.rollback()
     return _render_error(InternalServerError.code)
 

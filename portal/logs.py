@@ -3,9 +3,12 @@
 Request lines carry method, path (without the query string, which may hold personal data),
 status, duration and a request id. IP addresses, headers and cookies are never written, and
 a route's secret link parts (``<token>``: draft links, password reset, e-mail check) are
-logged as the route's pattern. An incoming ``X-Request-ID`` is kept only if it cannot be
-an IPv4 address. The lines go to standard error and, when ``LOG_FILE`` is set, to a file
-rotated by size that the processes of one host share (:class:`SharedRotatingFileHandler`).
+logged as the route's pattern. Every other record (errors and their tracebacks, the
+development server's request lines) passes :class:`SecretFilter`, which writes ``<token>``
+in place of the request's token and of the secret part of any such path. An incoming
+``X-Request-ID`` is kept only if it cannot be an IPv4 address. The lines go to standard
+error and, when ``LOG_FILE`` is set, to a file rotated by size that the processes of one
+host share (:class:`SharedRotatingFileHandler`).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import uuid
 from datetime import datetime, timezone
 from logging.handlers import RotatingFileHandler
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 _REQUEST_ID = re.compile(r"^(?![0-9.]+$)[A-Za-z0-9._-]{8,64}$")  # not "203.0.113.9"
 _STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -39,9 +42,64 @@ class JSONFormatter(logging.Formatter):
         entry.update(
             (key, value) for key, value in record.__dict__.items() if key not in _STANDARD_ATTRS
         )
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class SecretFilter(logging.Filter):
+    """Write ``<token>`` over secret link parts in a record's message, traceback and extra
+    fields: the current request's ``<token>`` wherever it appears (an error message, SQL
+    parameters), and the part after a secret route's prefix in any path (:func:`scrub`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+            if scrub(message) != message:
+                record.msg, record.args = scrub(message), ()
+            if record.exc_info and not record.exc_text:
+                record.exc_text = _TRACEBACK.formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = scrub(record.exc_text)
+            for name, value in list(record.__dict__.items()):
+                if name not in _STANDARD_ATTRS and isinstance(value, str):
+                    setattr(record, name, scrub(value))
+        except Exception:  # logging must never break the request
+            pass
+        return True
+
+
+_TRACEBACK = logging.Formatter()
+SECRETS = SecretFilter()
+#: Paths of the routes with a ``<token>`` part, up to it (learnt from each app's routes).
+_secret_prefixes: set[str] = set()
+_secret_path: re.Pattern | None = None
+
+
+def scrub(text: str) -> str:
+    """``text`` with the request's token and the secret parts of secret paths replaced."""
+    if has_request_context():
+        token = (request.view_args or {}).get("token")
+        if isinstance(token, str) and len(token) >= 8:
+            text = text.replace(token, "<token>")
+    return _secret_path.sub(r"\1<token>", text) if _secret_path else text
+
+
+def _learn_secret_paths() -> None:
+    """Know the app's secret routes (once per app, before anything of its requests is
+    logged, the development server's request line included)."""
+    global _secret_path
+    app = current_app._get_current_object()
+    if app.extensions.get("portal.secret_paths"):
+        return
+    for rule in app.url_map.iter_rules():
+        if "token" in rule.arguments:
+            before = re.split(r"(<[^>]+>)", rule.rule.split("<token>")[0])
+            _secret_prefixes.add("".join("[^/]+" if part.startswith("<") else re.escape(part)
+                                         for part in before))
+    if _secret_prefixes:
+        _secret_path = re.compile("(" + "|".join(sorted(_secret_prefixes)) + r")[^/?#\s\"'<>]+")
+    app.extensions["portal.secret_paths"] = True
 
 
 class SharedRotatingFileHandler(RotatingFileHandler):
@@ -87,6 +145,7 @@ def init_app(app: Flask) -> None:
         handlers.append(_file_handler(app))
     for handler in handlers:
         handler.setFormatter(JSONFormatter())
+        handler.addFilter(SECRETS)
     for logger in {logging.getLogger("portal"), app.logger}:
         for old in logger.handlers:
             if isinstance(old, SharedRotatingFileHandler) and old not in handlers:
@@ -94,6 +153,12 @@ def init_app(app: Flask) -> None:
         logger.handlers[:] = handlers
         logger.setLevel(app.config["LOG_LEVEL"])
         logger.propagate = False
+    # Records logged to these loggers are cleaned before any handler sees them (another
+    # handler someone adds too); the development server logs each request line to werkzeug.
+    for name in ("portal", "werkzeug"):
+        if SECRETS not in logging.getLogger(name).filters:
+            logging.getLogger(name).addFilter(SECRETS)
+    app.before_request(_learn_secret_paths)
     if app.config["LOG_REQUESTS"]:
         app.before_request(_start_timer)
         app.after_request(_log_request)
@@ -137,4 +202,4 @@ def _logged_path() -> str:
     rule = request.url_rule
     if rule is not None and "token" in rule.arguments:
         return rule.rule
-    return request.path
+    return scrub(request.path)  # e.g. a 404 below a secret link

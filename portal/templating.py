@@ -96,6 +96,9 @@ def site_notices() -> list[dict]:
     try:
         shown = maintenance.banners(db.session, utcnow())
     except SQLAlchemyError:
+        # Left failed, the transaction would turn the page's next query into a 500
+        # (PendingRollbackError) instead of the 503 a lost database gets.
+        db.session.rollback()
         return []
     return [{"id": b.notice_id, "title": b.title, "ongoing": b.ongoing,
              "starts": _slip_moment(b.starts_at), "ends": _slip_moment(b.ends_at)}

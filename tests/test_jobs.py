@@ -251,15 +251,16 @@ def test_a_failed_send_is_retried_later_and_never_lost(app, session, mail, runne
     assert [m["To"] for m in mail.messages] == ["congdan@example.com"]
 
 
-def test_the_log_text_sender_is_the_default(app, session, caplog):
+def test_the_file_text_sender_is_the_default(app, session, caplog):
     with app.app_context():
-        assert isinstance(messaging.text_sender(), messaging.LogTextSender)
+        assert isinstance(messaging.text_sender(), messaging.FileTextSender)
     messaging.queue_sms(session, "0912345678", "Ma xac nhan 123456")
     session.commit()
     with caplog.at_level("INFO", logger="portal.messaging"):
         assert messaging.deliver_pending(session) == 1
-    assert [(r.message, r.to) for r in caplog.records if r.message == "sms"] == [
-        ("sms", "0912345678")]
+    assert [r.message for r in caplog.records if r.name == "portal.messaging"] == [
+        "sms written to the outbox"]
+    assert "123456" not in caplog.text
 
 
 def test_a_text_sender_is_loaded_from_the_setting(app, session):

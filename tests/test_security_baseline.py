@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -88,13 +89,15 @@ def test_pending_mail_is_sent_later(app, session, mail, demo):
     assert mail.messages[-1].get_body(preferencelist=("html",)) is not None  # HTML too
 
 
-def test_without_a_mail_server_messages_go_to_the_log(app, session, caplog):
+def test_without_a_mail_server_messages_go_to_outbox_files_not_the_log(app, session, caplog):
     with app.test_request_context():
         messaging.queue_sms(session, "0912345678", "Ma xac nhan 123456")
         session.commit()
         with caplog.at_level("INFO", logger="portal.messaging"):
             assert messaging.deliver_pending(session) == 1
-    assert any(record.message == "sms" for record in caplog.records)
+    written = list((Path(app.instance_path) / "outbox" / "sms").glob("*.txt"))
+    assert len(written) == 1 and "Ma xac nhan 123456" in written[0].read_text("utf-8")
+    assert "123456" not in caplog.text
 
 
 def test_production_refuses_to_serve_with_demo_accounts(request, tmp_path, demo):

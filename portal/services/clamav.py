@@ -29,6 +29,15 @@ def instream(stream: BinaryIO, timeout: float, *, socket_path: str = "",
     return reply.split(b"\0", 1)[0].decode("utf-8", "replace").strip()
 
 
+def ping(timeout: float, *, socket_path: str = "", address: str = "") -> bool:
+    """True when clamd answers PING with PONG (the health check); OSError when it cannot be
+    reached."""
+    with _connection(timeout, socket_path, address) as connection:
+        connection.sendall(b"zPING\0")
+        reply = connection.recv(64)
+    return reply.split(b"\0", 1)[0].strip() == b"PONG"
+
+
 def _connection(timeout: float, socket_path: str, address: str) -> socket.socket:
     """A connection to clamd: its Unix socket if given, else its ``host:port``."""
     if socket_path:

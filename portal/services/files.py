@@ -70,6 +70,14 @@ class LocalFileStore:
             raise
         return digest.hexdigest()
 
+    def probe(self) -> None:
+        """Write and delete a small file where uploads go (the health check); OSError when
+        the store cannot take a file."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-") as handle:
+            handle.write(b"ok")
+            handle.flush()
+
 
 def _fsync_directory(folder: Path) -> None:
     """Make a rename in ``folder`` survive a power cut (where the system allows it)."""

@@ -5,11 +5,14 @@ causes it (an account created, a dossier received); a background runner
 (:mod:`portal.services.jobs`) sends it after the commit, so a slow mail server never slows a
 request. A message the server could not take is tried again later with a growing back-off
 and is never dropped (``flask messages send --all`` retries the ones given up on). With no
-mail server configured (``PORTAL_MAIL_SERVER`` empty, the development default) e-mail is
-written to the log instead.
+mail server configured (``PORTAL_MAIL_SERVER`` empty, the development default) each e-mail
+is written to a file instead, ``instance/outbox/mail/<time>-<random>.eml``.
 
 Texts (SMS, Zalo) go through a :class:`TextSender` named by the ``TEXT_SENDER`` setting
-(``"module:Class"``). The default, :class:`LogTextSender`, writes them to the log. An SMS
+(``"module:Class"``). The default, :class:`FileTextSender`, writes each text to
+``instance/outbox/sms/<time>-<random>.txt``. Messages carry reset and verification links and
+one-time codes, so they never go to the log: the outbox files are readable by the portal's
+user only (mode 0600). An SMS
 gateway or a Zalo ZNS provider plugs in by implementing ``TextSender``: a class created once
 per application with no arguments (it reads its keys from ``current_app.config``) whose
 ``send(recipient, text)`` returns once the provider has accepted the text and raises
@@ -21,9 +24,13 @@ first line of the text template is the subject.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import smtplib
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from flask import current_app, render_template
@@ -43,12 +50,19 @@ class TextSender(Protocol):
         """Hand ``text`` to the provider; raise if it was not accepted."""
 
 
-class LogTextSender:
-    """The default text sender: writes each text to the log (no provider configured)."""
+class FileTextSender:
+    """The default text sender (no provider configured): each text becomes a file in
+    ``<OUTBOX_FOLDER>/sms/``, never a log line (texts carry one-time codes)."""
 
     def send(self, recipient: str, text: str) -> None:
-        """Log the text as a JSON line (``{"message": "sms", "to": …, "text": …}``)."""
-        log.info("sms", extra={"to": recipient, "text": text})
+        """Write ``To: <number>``, a blank line and the text to a new file."""
+        path = outbox_file("sms", "txt", f"To: {recipient}\n\n{text}\n".encode())
+        log.info("sms written to the outbox", extra={"file": path.name})
+
+
+#: The former name of :class:`FileTextSender` (it wrote texts to the log), for settings that
+#: still name it.
+LogTextSender = FileTextSender
 
 
 class Envelope(NamedTuple):
@@ -110,8 +124,21 @@ def send(envelope: Envelope) -> None:
     elif current_app.config["MAIL_SERVER"]:
         _send_email(envelope)
     else:
-        log.info("email", extra={"to": envelope.recipient, "subject": envelope.subject,
-                                 "text": envelope.body_text})
+        path = outbox_file("mail", "eml", _email(envelope).as_bytes())
+        log.info("email written to the outbox", extra={"file": path.name})
+
+
+def outbox_file(kind: str, suffix: str, content: bytes) -> Path:
+    """Write a message that no server took to a new file of ``<OUTBOX_FOLDER>/<kind>/``,
+    readable by the portal's user only; its path."""
+    folder = Path(current_app.instance_path, current_app.config["OUTBOX_FOLDER"], kind)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    path = folder / f"{stamp}-{secrets.token_hex(4)}.{suffix}"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
+    return path
 
 
 def text_sender() -> TextSender:
@@ -132,7 +159,7 @@ def _dossier_id(session: Session, dossier: Dossier | None) -> int | None:
     return dossier.id
 
 
-def _send_email(envelope: Envelope) -> None:
+def _email(envelope: Envelope) -> EmailMessage:
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_SENDER"]
@@ -143,6 +170,12 @@ def _send_email(envelope: Envelope) -> None:
     email.set_content(envelope.body_text)
     if envelope.body_html:
         email.add_alternative(envelope.body_html, subtype="html")
+    return email
+
+
+def _send_email(envelope: Envelope) -> None:
+    config = current_app.config
+    email = _email(envelope)
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"],
                     timeout=config["MAIL_TIMEOUT"]) as smtp:
