@@ -61,8 +61,16 @@ EXTRA_WORKING_DAYS: tuple[str, ...] = ()
 #: ``postgresql+psycopg://user:password@host:5432/dbname``.
 DATABASE_URL = "sqlite:///portal.sqlite3"
 
-#: Extra keyword arguments for ``sqlalchemy.create_engine`` (pool sizes and the like).
+#: Extra keyword arguments for ``sqlalchemy.create_engine`` (pool sizes and the like). On
+#: PostgreSQL the portal adds ``pool_pre_ping=True`` (connections are checked when taken from
+#: the pool, so a database restart costs no failed request once it is back) unless set here.
 DATABASE_ENGINE_OPTIONS: dict = {}
+#: Longest wait for a new PostgreSQL connection (seconds, at least 2): while the database is
+#: unreachable, requests are answered 503 after at most this long, not left hanging.
+DATABASE_CONNECT_TIMEOUT = 3
+#: While the database cannot answer (down, restarting, SQLite write lock not granted in time)
+#: requests get 503 with ``Retry-After`` this many seconds (JSON for JSON clients).
+UNAVAILABLE_RETRY_AFTER = 5
 
 #: Log every SQL statement (development only: it is very verbose).
 SQLALCHEMY_ECHO = False
@@ -213,6 +221,15 @@ WTF_CSRF_TIME_LIMIT = None
 #: Redis, when several workers or hosts must share rate-limit counters
 #: (``redis://127.0.0.1:6379/0``); empty keeps them in each process's memory.
 REDIS_URL = ""
+#: Redis must answer within these (seconds), else the request goes on without it: while Redis
+#: is unreachable, rate limits count in each process's memory (a warning is logged) and Redis
+#: is tried again after 1, 2, 4 … 32 seconds.
+REDIS_CONNECT_TIMEOUT = 0.25
+REDIS_TIMEOUT = 0.5
+#: Flask-Limiter settings for that: fall back to memory, and never fail a request because of
+#: the counters.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
 #: Send ``Strict-Transport-Security`` (only when served over HTTPS).
 HSTS_SECONDS = 31536000
 
@@ -225,6 +242,12 @@ PAGE_CACHE_BYTES = 16 * 1024 * 1024
 #: How often a worker checks whether public content changed (seconds): the longest an
 #: edit takes to show on every worker and host.
 PAGE_CACHE_CHECK_SECONDS = 1.0
+
+# --- Monitoring -------------------------------------------------------------------------------
+
+#: ``/healthz`` gives each dependency check (the database's ``SELECT 1``, the Redis and ClamAV
+#: pings) at most this long (seconds).
+HEALTHZ_TIMEOUT = 2.0
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, make_response, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import (HTTPException, InternalServerError, RequestEntityTooLarge,
                                  SecurityError)
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
 from portal.htmx import retarget, wants_fragment
+from portal.outages import database_unavailable, describe
 from portal.logs import scrub
 
 # Plain-language titles and advice for the errors a citizen may meet.
@@ -43,6 +45,13 @@ CSRF_MESSAGE = (
        "rồi gửi lại."),
 )
 
+#: The database cannot answer for a moment (restart, failover, lock not granted in time).
+UNAVAILABLE_MESSAGE = (
+    _l("Dịch vụ tạm thời gián đoạn"),
+    _l("Hệ thống đang tạm gián đoạn trong ít giây. Những gì đã lưu trước đó không bị mất. "
+       "Vui lòng thử lại sau giây lát."),
+)
+
 
 def init_app(app: Flask) -> None:
     """Register one handler for every HTTP error and one for unexpected exceptions."""
@@ -55,6 +64,8 @@ def init_app(app: Flask) -> None:
 def _handle_http_error(error: HTTPException) -> Response:
     if error.code is None or error.code < 400:
         return error  # redirects and the like pass through untouched
+    if database_unavailable(getattr(error, "original_exception", None)):
+        return _handle_unavailable(error.original_exception)  # raised by a response hook
     if error.response is not None:
         return error.response  # a page the view made for it (a refused form, typed text kept)
     if error.code == RequestEntityTooLarge.code:
@@ -99,16 +110,57 @@ def _handle_csrf_error(error: CSRFError) -> Response:
 
 
 def _handle_unexpected(error: Exception) -> Response:
+    if database_unavailable(error):
+        return _handle_unavailable(error)
     # The path may be a secret link (a draft, an e-mailed reset link): its token is not logged.
     logging.getLogger("portal").exception("unhandled error on %s", scrub(request.path))
     db.session.rollback()
     return _render_error(InternalServerError.code)
 
 
-def _render_error(code: int, text: tuple | None = None) -> Response:
+def _render_error(code: int, text: tuple | None = None, **context) -> Response:
     title, message = text or MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if wants_fragment():
         body = render_template("components/_alert.html", kind="error", message=message)
         return retarget(make_response(body, code), "#flash")
-    page = render_template("errors/error.html", code=code, title=title, message=message)
+    page = render_template("errors/error.html", code=code, title=title, message=message,
+                           **context)
     return make_response(page, code)
+
+
+def _handle_unavailable(error: Exception) -> Response:
+    """503 with ``Retry-After`` for a request the database could not serve: JSON for JSON
+    clients (the autosave script), an alert for htmx, else the error page, drawn without
+    the database."""
+    logging.getLogger("portal").warning("database unavailable on %s: %s", request.endpoint,
+                                        describe(error))
+    _discard_session()
+    if _wants_json():
+        response = jsonify(error="unavailable", message=str(UNAVAILABLE_MESSAGE[1]))
+        response.status_code = 503
+    else:
+        # The layout shows the logged-in user, the editors' settings and maintenance notices:
+        # an anonymous visitor, the configured settings and no notices need no query (a
+        # second connection attempt could wait DATABASE_CONNECT_TIMEOUT again).
+        g._login_user = login_manager.anonymous_user()  # what Flask-Login's current_user reads
+        g.site_settings = {}  # portal.services.site_settings' per-request cache
+        response = _render_error(503, UNAVAILABLE_MESSAGE, site_notices=list)
+    response.headers["Retry-After"] = str(current_app.config["UNAVAILABLE_RETRY_AFTER"])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _discard_session() -> None:
+    """End the failed transaction; the pool replaces a connection found dead."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass  # the connection is gone already; closing below returns it as invalid
+    finally:
+        db.session.close()
+
+
+def _wants_json() -> bool:
+    """True for a client that asked for JSON (``Accept: application/json``) or sent it."""
+    best = request.accept_mimetypes.best_match(("text/html", "application/json"))
+    return best == "application/json" or request.is_json
