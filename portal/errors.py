@@ -12,8 +12,8 @@ from werkzeug.exceptions import (HTTPException, InternalServerError, RequestEnti
 
 from portal.extensions import db, login_manager
 from portal.htmx import retarget, wants_fragment
-from portal.outages import database_unavailable, describe
 from portal.logs import scrub
+from portal.outages import database_unavailable, describe
 
 # Plain-language titles and advice for the errors a citizen may meet.
 MESSAGES = {
