@@ -118,6 +118,11 @@ def _handle_unexpected(error: Exception) -> Response:
     return _render_error(InternalServerError.code)
 
 
+def error_page(code: int, title: str, message: str) -> Response:
+    """An error page (or, for htmx, an alert) with its own title and advice."""
+    return _render_error(code, (title, message))
+
+
 def _render_error(code: int, text: tuple | None = None, **context) -> Response:
     title, message = text or MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if wants_fragment():
