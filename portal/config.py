@@ -157,6 +157,18 @@ DRAFT_WARNING_DAYS = 14
 #: ``portal.services.uploads.FILE_TYPES``), and the largest file, in MB.
 UPLOAD_DEFAULT_TYPES = "pdf,jpg,png,docx,odt"
 UPLOAD_MAX_MB = 10
+#: Files are kept as received, so what could harm the officer who opens them is refused
+#: (``portal.services.upload_content``): PDFs with JavaScript or launch actions; office
+#: documents (DOCX, XLSX, ODT, ODS are ZIP archives) that inflate beyond this many MB (also
+#: the most a PDF's object streams may inflate to), hold more parts than
+#: UPLOAD_MAX_ZIP_ENTRIES, or have a part over 1 MB inflating more than UPLOAD_MAX_ZIP_RATIO
+#: times (ZIP bombs; sizes are counted while inflating, never taken on trust)…
+UPLOAD_MAX_UNZIPPED_MB = 100
+UPLOAD_MAX_ZIP_ENTRIES = 1000
+UPLOAD_MAX_ZIP_RATIO = 200
+#: …and images of more than this many million pixels (read from the PNG or JPEG header,
+#: never decoded; a 12-megapixel phone photo is well below).
+UPLOAD_MAX_IMAGE_MEGAPIXELS = 40
 #: A request over MAX_CONTENT_LENGTH is refused with a 413 page; up to this many bytes of
 #: its body are read and thrown away first, so that the browser shows the page instead of
 #: "connection reset". Bigger bodies are cut off.

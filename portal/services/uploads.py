@@ -3,8 +3,9 @@
 A file is judged by its content, never by its name: the first bytes (and, for office
 documents, the ZIP directory) say what it is. Its name is cleaned, and its extension must
 agree with that content. Files larger than the rule allows, empty files, web pages, programs
-and iPhone HEIC photos are refused with a message telling the citizen what to do; when ClamAV
-is configured, every file is scanned before it is kept. Only a file that passes everything
+and iPhone HEIC photos are refused with a message telling the citizen what to do, and so are
+PDFs with code that runs by itself, ZIP bombs and image bombs (:mod:`upload_content`); when
+ClamAV is configured, every file is scanned before it is kept. Only a file that passes everything
 reaches the file store.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
-from portal.services import clamav, files
+from portal.services import clamav, files, upload_content
 
 if TYPE_CHECKING:
     from portal.models.catalog import DossierComponent
@@ -218,6 +219,9 @@ def accept(storage: FileStorage, rule: FileRule) -> StoredFile:
                             "lên lại.", name=name, label=FILE_TYPES[kind].label,
                             kinds=_kind_list(rule)))
     name = _agree_extension(name, kind)
+    refusal = upload_content.problem(stream, kind, name)  # kept as received: never cleaned
+    if refusal:
+        raise UploadError(refusal)
     scan(stream, name=name)
     stream.seek(0)
     digest = files.store().put_stream(stream)
