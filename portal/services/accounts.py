@@ -123,7 +123,9 @@ def send_verification(session: Session, user: User,
 
 
 def verify_email(session: Session, token: str) -> User:
-    """Mark the e-mail of the token's account as verified."""
+    """Mark the e-mail of the token's account as verified (the link is opened with a GET,
+    which reads without the write lock unless asked: it reads, decides and writes)."""
+    begin_writing(session)
     user = _user_for_token(session, tokens.VERIFY_EMAIL, token,
                            current_app.config["VERIFY_TOKEN_MAX_AGE"])
     if not user.email_verified_at:
