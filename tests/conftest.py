@@ -27,9 +27,9 @@ from sqlalchemy import create_engine, func, make_url, select, text
 from portal import create_app
 from portal.extensions import alembic, db
 from portal.models import Base
-from portal.services import reference
+from portal.services import calendar_editor, reference
 
-pytest_plugins = ["tests.browser_harness"]
+pytest_plugins = ["tests.browser_harness", "tests.clock_harness"]
 
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

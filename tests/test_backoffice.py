@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     Agency,
@@ -123,11 +124,12 @@ def test_search_by_code_or_name_ignores_tone_marks(app, client, demo):
     assert dossier.code not in desk.get("/mot-cua", query_string={"q": "tran van"}).text
 
 
+@pytest.mark.dates
 def test_overdue_and_near_due_dossiers_stand_out_in_words(app, client, demo):
     dossier = _submitted(app, client)
     with app.app_context():
         row = db.session.get(Dossier, dossier.id)
-        row.due_date = date.today() - timedelta(days=3)
+        row.due_date = clock.today() - timedelta(days=3)
         db.session.commit()
     desk = _as(app, "motcua@demo.local")
     page = desk.get("/mot-cua")
@@ -136,13 +138,14 @@ def test_overdue_and_near_due_dossiers_stand_out_in_words(app, client, demo):
     assert "Quá hạn" in desk.get(f"/mot-cua/ho-so/{dossier.code}").text
 
 
+@pytest.mark.dates
 def test_filters_narrow_the_inbox(app, client, demo):
     dossier = _submitted(app, client)
     desk = _as(app, "motcua@demo.local")
     assert dossier.code in desk.get("/mot-cua?kenh=2").text
     assert dossier.code not in desk.get("/mot-cua?kenh=1").text
     assert dossier.code not in desk.get("/mot-cua?cua-toi=1").text
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     assert dossier.code in desk.get(f"/mot-cua?tu={today}&den={today}").text
     assert dossier.code not in desk.get("/mot-cua?tu=2020-01-01&den=2020-01-31").text
 
@@ -345,10 +348,11 @@ def test_a_walk_in_dossier_is_registered_scanned_then_accepted(app, demo):
     assert accepted.applicant_phone == "0987654321"
 
 
+@pytest.mark.dates
 def test_the_register_shows_a_period_as_page_pdf_and_xlsx(app, client, demo):
     dossier = _submitted(app, client)
     desk = _as(app, "motcua@demo.local")
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     page = desk.get(f"/mot-cua/so-theo-doi?tu={today}&den={today}")
     assert page.status_code == 200 and dossier.code in page.text
     text = _pdf_text(desk.get(f"/mot-cua/so-theo-doi?tu={today}&den={today}&dang=pdf"))

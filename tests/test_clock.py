@@ -60,3 +60,23 @@ def test_today_is_the_authority_s_day(app, utc, expected):
 def test_outside_an_app_the_default_zone_applies():
     with time_machine.travel(datetime(2026, 12, 7, 23, 30, tzinfo=timezone.utc), tick=False):
         assert clock.today() == date(2026, 12, 8)
+
+
+@pytest.mark.dates
+def test_a_baby_born_this_morning_in_vietnam_can_be_registered(client, demo):
+    """At 23:30 UTC it is already 06:30 of the next day in Hà Nội: that day is "today", not
+    "in the future" (the measured bug: "Ngày này chưa tới")."""
+    from tests.dossier_support import BIRTH, start_draft
+
+    token = start_draft(client, BIRTH)
+    with client.application.app_context():
+        born = clock.today()
+    reply = client.post(f"/nop-ho-so/nhap/{token}/kiem-tra",
+                        query_string={"phan": "nguoi-duoc-khai-sinh", "truong": "ks_ngay_sinh"},
+                        data={"ks_ngay_sinh-ngay": str(born.day),
+                              "ks_ngay_sinh-thang": str(born.month),
+                              "ks_ngay_sinh-nam": str(born.year)},
+                        headers={"HX-Request": "true"})
+    assert reply.status_code == 200
+    assert "chưa tới" not in reply.text
+    assert "aria-invalid" not in reply.text

@@ -39,6 +39,7 @@ def _desk() -> Agency:
 # --- Codes ------------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_codes_follow_tt01_and_restart_each_day(app, demo):
     with app.app_context():
         desk = _desk()

@@ -207,6 +207,7 @@ def test_submitting_needs_a_login_and_keeps_the_draft(app, client, demo):
     assert _count(app, Dossier) == 0 and _count(app, Draft) == 1
 
 
+@pytest.mark.dates
 def test_submission_gives_code_receipt_time_due_date_and_version(app, client, demo, mail):
     # Monday 23/11/2026 10:00 in Hà Nội; 1.001193 is resolved "in the day" (0 working days).
     with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=HANOI), tick=False):
@@ -259,6 +260,7 @@ def test_result_by_post_needs_an_address(app, client, demo):
     assert "Qua dịch vụ bưu chính công ích, gửi tới: Số 5 phố Hạ Long" in page.text
 
 
+@pytest.mark.dates
 def test_the_receipt_page_and_pdf_carry_the_code_and_a_qr_code(app, client, demo):
     dossier = _submitted(app, client)
     page = client.get(f"/ho-so/{dossier.code}/giay-tiep-nhan?moi=1")
