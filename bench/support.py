@@ -84,13 +84,15 @@ def live_app(instance: Path):
 
 
 @contextmanager
-def gunicorn(app_spec: str, instance: Path | None = None, workers: int = 2):
-    """Serve ``app_spec`` with gunicorn (project settings, ``workers`` workers)."""
+def gunicorn(app_spec: str, instance: Path | None = None, workers: int = 2,
+             env: dict[str, str] | None = None):
+    """Serve ``app_spec`` with gunicorn (project settings, ``workers`` workers); ``env``
+    adds settings (``PORTAL_*``)."""
     port = free_port()
     env = dict(os.environ, PORTAL_BIND=f"127.0.0.1:{port}", PORTAL_WORKERS=str(workers),
                PORTAL_LOG_REQUESTS="false", PYTHONPATH=str(ROOT),
                # The instances hold the demo data and accounts, which only demo mode serves.
-               PORTAL_DEMO_MODE="true")
+               PORTAL_DEMO_MODE="true", **(env or {}))
     if instance:
         env["PORTAL_INSTANCE_PATH"] = str(instance)
     process = subprocess.Popen(

@@ -157,3 +157,15 @@ def test_two_clicks_on_restore_both_answer_and_number_apart(app, base):
         numbers = db.session.scalars(select(Revision.number).where(
             Revision.kind == procedure_editor.KIND, Revision.object_id == procedure_id)).all()
     assert sorted(numbers) == [1, 2, 3, 4]
+
+
+def test_two_clicks_on_duplicate_make_two_copies_with_their_own_codes(app, base):
+    with app.app_context():
+        procedure_id = db.session.scalar(select(Procedure.id).order_by(Procedure.id))
+    editor = Client(base)
+    assert editor.post("/tai-khoan/dang-nhap", data={
+        "identifier": "bientap@demo.local", "password": "Demo@12345"}).status == 303
+    path = f"/quan-tri/thu-tuc/{procedure_id}/nhan-ban"
+    replies = at_once([lambda: editor.post(path), lambda: editor.post(path)])
+    assert [r.status for r in replies] == [303, 303], [r.text[:300] for r in replies]
+    assert len({r.headers["Location"] for r in replies}) == 2  # two copies, two pages

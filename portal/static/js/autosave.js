@@ -238,7 +238,8 @@
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (json) {
-        return { status: response.status, json: json };
+        return { status: response.status, json: json,
+                 retryAfter: Number(response.headers.get("Retry-After")) || 0 };
       });
     }).then(function (result) {
       self.inFlight = null;
@@ -260,7 +261,7 @@
       this.submitter = null;
       this.say(text("login"), { href: result.json.login_url, label: text("loginLink") });
     } else {
-      this.offline();
+      this.offline(result.retryAfter); // 503 while the database restarts: as it says
     }
   };
 
@@ -348,12 +349,13 @@
     if (!this.blocked) { this.flush(); }
   };
 
-  Autosave.prototype.offline = function () {
+  Autosave.prototype.offline = function (seconds) {
     var self = this;
     this.submitter = null;
     this.say(text("local"), { button: text("retry"), action: function () { self.flush(); } });
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(function () { self.flush(); }, RETRY_DELAY);
+    this.retryTimer = setTimeout(function () { self.flush(); },
+                                 seconds ? Math.min(seconds, 60) * 1000 : RETRY_DELAY);
   };
 
   // The same field was saved elsewhere with another value: say which, and let the person
