@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.datastructures import MultiDict
 
+from portal.db import begin_writing
 from portal.extensions import db, login_manager
 from portal.models import Role, User
 from portal.services import stash
@@ -115,6 +116,8 @@ def unauthorized():
 def restored_form() -> MultiDict | None:
     """What was typed on this page before the login expired, if anything (once)."""
     token = session.get(PENDING_KEY)
+    if token:
+        begin_writing(db.session)  # a GET that may write: it reads and deletes the kept form
     data = stash.restore(db.session, token, request.path)
     if data is not None:
         session.pop(PENDING_KEY, None)

@@ -46,6 +46,17 @@ def test_verification_and_already_registered_mail_ignore_the_host_header(public_
     assert "evil.example" not in verification + already
 
 
+def test_a_mailed_draft_link_ignores_a_forged_host_header(public_app, demo, session):
+    from tests.dossier_support import start_draft
+
+    client = public_app.test_client()
+    token = start_draft(client)
+    client.post(f"/nop-ho-so/nhap/{token}/gui-lien-ket", base_url="http://evil.example",
+                data={"email": "minh@example.com"})
+    body = _mail_to(session, "minh@example.com")
+    assert f"{PUBLIC}/nop-ho-so/nhap/{token}" in body and "evil.example" not in body
+
+
 def test_links_outside_a_request_use_the_same_address(public_app):
     with public_app.app_context():
         assert external_url("tracking.index", ma="X-1") == f"{PUBLIC}/tra-cuu?ma=X-1"

@@ -31,6 +31,7 @@ from portal.blueprints.applications import pages
 from portal.db import begin_writing
 from portal.extensions import config_limit, db, login_manager
 from portal.htmx import render, wants_fragment
+from portal.links import external_url
 from portal.models import Draft, Procedure, utcnow
 from portal.services import drafts, eforms, form_documents, form_versions, jobs, messaging
 from portal.services.files import DOCX
@@ -474,7 +475,7 @@ def email_link(token: str):
         flash(_("Nhập địa chỉ thư điện tử đúng dạng, ví dụ ten@example.com."), "error")
     else:
         messaging.queue_email(db.session, address, "draft_link", title=draft.form_spec.title,
-                              link=url_for(".edit", token=token, _external=True))
+                              link=external_url("applications.edit", token=token))
         db.session.commit()
         jobs.kick()
         flash(_("Đã gửi đường dẫn tới %(email)s.", email=address), "success")
