@@ -1,5 +1,5 @@
 """Command-line tools: ``flask catalog``, ``reference``, ``forms``, ``drafts``, ``jobs``,
-``messages``, ``seed-demo``.
+``messages``, ``audit``, ``seed-demo``.
 
 Commands call the same service functions as the views and commit once at the end.
 """
@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.models import Agency, Job, Role
 from portal.services import (
     accounts,
+    audit,
     catalog_io,
     demo,
     drafts,
@@ -39,6 +40,7 @@ forms_cli = AppGroup("forms", help="Interactive e-forms (portal/data/forms/*.jso
 drafts_cli = AppGroup("drafts", help="Citizens' drafts.")
 reference_cli = AppGroup("reference", help="Shared catalogues: administrative units, ethnic "
                          "groups, nationalities, genders, identity documents.")
+audit_cli = AppGroup("audit", help="The audit log.")
 
 
 @catalog_cli.command("import")
@@ -198,6 +200,15 @@ def drafts_housekeeping() -> None:
     click.echo(f"{warned} owners warned, {deleted} expired drafts deleted, {sent} messages sent")
 
 
+@audit_cli.command("housekeeping")
+def audit_housekeeping() -> None:
+    """Clear client addresses older than AUDIT_ADDRESS_DAYS from the audit log (the job
+    runners also do it once a day)."""
+    cleared = audit.clear_addresses(db.session)
+    db.session.commit()
+    click.echo(f"{cleared} audit events no longer keep a client address")
+
+
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when procedures already exist.")
 @with_appcontext
@@ -242,4 +253,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(forms_cli)
     app.cli.add_command(drafts_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(seed_demo)

@@ -36,6 +36,11 @@ AUTHORITY_NAME_EN = "Minh Hoa Commune People's Committee"
 
 #: The place name on official slips: "<place>, ngày … tháng … năm …".
 SLIP_PLACE = "Minh Họa"
+#: The head of the authority, who signs the apology with a new date (Mẫu 04): the title as
+#: printed over the signature ("CHỦ TỊCH", "GIÁM ĐỐC") and the name (empty: written by
+#: hand). Administrators change both at /quan-tri/thong-tin.
+HEAD_TITLE = "CHỦ TỊCH"
+HEAD_NAME = ""
 
 #: Public contact details shown in the footer (TT32-11.x-MAIL, ND42-04.1e).
 AUTHORITY_ADDRESS = "Số 1 đường Trung tâm, xã Minh Họa, tỉnh Quảng Ninh"
@@ -51,7 +56,9 @@ WORKING_WEEKDAYS = (0, 1, 2, 3, 4)
 SAME_DAY_CUTOFF = "15:00"
 #: Local decisions on top of the national calendar (ISO dates): extra days off, and days
 #: worked in exchange (the Government's swapped Saturdays are already known). In the
-#: environment, a JSON list: PORTAL_EXTRA_DAYS_OFF='["2026-12-31"]'.
+#: environment, a JSON list: PORTAL_EXTRA_DAYS_OFF='["2026-12-31"]'. Prefer the calendar
+#: page (/quan-tri/lich-lam-viec): its days carry their decision, are audited, and win over
+#: these.
 EXTRA_DAYS_OFF: tuple[str, ...] = ()
 EXTRA_WORKING_DAYS: tuple[str, ...] = ()
 
@@ -244,6 +251,9 @@ RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_SWALLOW_ERRORS = True
 #: Send ``Strict-Transport-Security`` (only when served over HTTPS).
 HSTS_SECONDS = 31536000
+#: The audit log keeps each event's client address this many days, then clears it (daily,
+#: by the background runner or ``flask audit housekeeping``). None keeps addresses.
+AUDIT_ADDRESS_DAYS: int | None = 180
 
 # --- Page cache -------------------------------------------------------------------------------
 

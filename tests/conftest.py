@@ -217,6 +217,8 @@ def truncate_tables(app) -> None:
     with app.app_context():
         quoted = ", ".join(f'"{name}"' for name in names)
         db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        # The calendar decisions the migration shipped (HOL-2026), as a fresh database has.
+        calendar_editor.load_shipped(db.session, 2026)
         db.session.commit()
 
 

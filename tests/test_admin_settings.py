@@ -38,6 +38,8 @@ TEXT_SETTINGS = {
     "authority_phone": "0203 3811 111",
     "feedback_email": "GopY@BinhMinh.Example.gov.vn",
     "slip_place": "Bình Minh",
+    "head_title": "CHỦ TỊCH",  # the configuration's, as the page shows it
+    "head_name": "",
 }
 
 

@@ -138,8 +138,8 @@ def test_concurrent_submissions_of_whole_dossiers_get_distinct_codes(app, demo):
     (datetime(2026, 8, 28, 9, 0, tzinfo=HANOI), 2, TimeUnit.WORKING_DAY, date(2026, 9, 4)),
     # 30/04 and 01/05/2026 (Thursday, Friday) are holidays.
     (datetime(2026, 4, 29, 9, 0, tzinfo=HANOI), 1, TimeUnit.WORKING_DAY, date(2026, 5, 4)),
-    # 16 working hours are 2 working days.
-    (datetime(2026, 11, 23, 9, 0, tzinfo=HANOI), 16, TimeUnit.WORKING_HOUR, date(2026, 11, 26)),
+    # 16 working hours are 2 working days; 24/11 is worked (HOL-2026: not a holiday by law).
+    (datetime(2026, 11, 23, 9, 0, tzinfo=HANOI), 16, TimeUnit.WORKING_HOUR, date(2026, 11, 25)),
     # 13 calendar days end on Sunday 06/12: due the next working day.
     (datetime(2026, 11, 23, 9, 0, tzinfo=HANOI), 13, TimeUnit.CALENDAR_DAY, date(2026, 12, 7)),
 ])

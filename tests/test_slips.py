@@ -582,3 +582,28 @@ def test_register_xlsx_has_headings_rows_local_times_and_frozen_panes():
     assert sheet.cell(4 + 120, 1).value == 120
     assert sheet.column_dimensions["C"].width >= 30
     assert sheet.cell(5, 3).alignment.wrap_text
+
+
+# --- Signed by the head, numbered in the book (issue 13 item 7; TT01-FORMS, TT01-M01) ----------
+
+
+def test_the_apology_is_signed_by_the_head_of_the_agency():
+    text = all_text(reader_of(slips.apology_pdf(apology_facts(
+        signer="Nguyễn Văn Trưởng", signer_title="Chủ tịch"), VIETNAM)))
+    assert "CHỦ TỊCH (Ký, ghi rõ họ tên và đóng dấu) Nguyễn Văn Trưởng" in text
+    assert "THỦ TRƯỞNG CƠ QUAN" not in text
+    unnamed = all_text(reader_of(slips.apology_pdf(apology_facts(signer=None), VIETNAM)))
+    assert "THỦ TRƯỞNG CƠ QUAN (Ký, ghi rõ họ tên và đóng dấu)" in unnamed
+
+
+def test_the_register_numbers_rows_as_the_book_does():
+    rows = register_rows(3)
+    for row, number in zip(rows, (15, 16, 18)):
+        row.number = number
+    facts = register_facts(rows=rows, book="2026")
+    text = all_text(reader_of(slips.register_pdf(facts, VIETNAM)))
+    assert "Từ ngày 01/11/2026 đến ngày 30/11/2026 - Quyển số: 2026" in text
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(slips.register_xlsx(facts, VIETNAM))).active
+    assert [sheet.cell(row, 1).value for row in (5, 6, 7)] == [15, 16, 18]

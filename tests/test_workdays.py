@@ -1,5 +1,6 @@
 """Working days, receipt times and due dates (issue 6 groundwork; deadlines in working days,
-Vietnamese holidays, swapped Saturdays, the 15:00 cut-off)."""
+Vietnamese holidays, swapped Saturdays, the 15:00 cut-off), and the official 2026 calendar
+(HOL-2026, issue 13): the ``holidays`` package with the decisions the portal ships."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal import config as defaults
+from portal.services import calendar_editor
 from portal.services.workdays import WorkCalendar
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -19,9 +21,15 @@ CONFIG = {name: getattr(defaults, name) for name in (
     "EXTRA_DAYS_OFF", "EXTRA_WORKING_DAYS")}
 
 
+#: The 2026 decisions the migration loads (HOL-2026): day → working day or not.
+SHIPPED_2026 = {date.fromisoformat(row["day"]): row["kind"] == "working_day"
+                for row in calendar_editor.shipped(2026)}
+
+
 @pytest.fixture
 def calendar() -> WorkCalendar:
-    return WorkCalendar(CONFIG)
+    """The official calendar: the package with the shipped 2026 decisions."""
+    return WorkCalendar(CONFIG, SHIPPED_2026)
 
 
 def at(*args) -> datetime:
@@ -56,22 +64,22 @@ def test_a_swapped_working_saturday_counts(calendar):
     (at(2026, 11, 23, 14, 59), at(2026, 11, 23, 14, 59)),  # office hours: that moment
     (at(2026, 11, 23, 15, 30), at(2026, 11, 23, 15, 30)),  # after the cut-off, still open
     (at(2026, 11, 23, 12, 0), at(2026, 11, 23, 13, 30)),  # lunch break: when it reopens
-    (at(2026, 11, 23, 17, 0), at(2026, 11, 25, 7, 0)),  # closed: next working day (24 off)
+    (at(2026, 11, 23, 17, 0), at(2026, 11, 24, 7, 0)),  # closed: next working day
     (at(2026, 11, 23, 6, 0), at(2026, 11, 23, 7, 0)),  # before opening: when it opens
     (at(2026, 11, 21, 10, 0), at(2026, 11, 23, 7, 0)),  # Saturday: Monday morning
 ])
 def test_receipt_time_follows_office_hours(calendar, sent, received):
-    # 24/11/2026 is Vietnam Culture Day, a public holiday from 2026.
+    # 24/11/2026, Vietnam Culture Day, is a day off in the package but not (yet) in law.
     assert calendar.receipt_time(sent) == received
 
 
 @pytest.mark.parametrize("sent, days, due", [
     (at(2026, 11, 23, 14, 59), 0, date(2026, 11, 23)),  # same day, before the cut-off
-    (at(2026, 11, 23, 15, 0), 0, date(2026, 11, 25)),  # at 15:00: next working day
-    (at(2026, 11, 23, 15, 0), 3, date(2026, 11, 30)),  # counted from 25/11: 26, 27, 30
-    (at(2026, 11, 23, 10, 0), 3, date(2026, 11, 27)),  # 25, 26, 27 (24 is a holiday)
-    (at(2026, 11, 23, 10, 0), Decimal("0.5"), date(2026, 11, 25)),  # half a day: one day
-    (at(2026, 11, 21, 10, 0), 1, date(2026, 11, 25)),  # sent Saturday: from Monday
+    (at(2026, 11, 23, 15, 0), 0, date(2026, 11, 24)),  # at 15:00: next working day
+    (at(2026, 11, 23, 15, 0), 3, date(2026, 11, 27)),  # counted from 24/11: 25, 26, 27
+    (at(2026, 11, 23, 10, 0), 3, date(2026, 11, 26)),  # 24, 25, 26 (24 is worked)
+    (at(2026, 11, 23, 10, 0), Decimal("0.5"), date(2026, 11, 24)),  # half a day: one day
+    (at(2026, 11, 21, 10, 0), 1, date(2026, 11, 24)),  # sent Saturday: from Monday
 ])
 def test_due_dates_count_from_the_receipt_day_or_after_the_cut_off(
         calendar, sent, days, due):
@@ -107,3 +115,84 @@ def test_due_dates_are_working_days_with_exactly_n_between(start, count):
     between = sum(calendar.is_working_day(start + timedelta(days=i))
                   for i in range(1, (due - start).days + 1))
     assert between == count
+
+
+# --- The official 2026 calendar (HOL-2026) -------------------------------------------------------
+
+DAYS_OFF_2026 = [date(2026, 1, d) for d in (1, 2)] + [
+    date(2026, 2, d) for d in range(16, 21)] + [
+    date(2026, 4, 27), date(2026, 4, 30), date(2026, 5, 1), date(2026, 8, 31), date(2026, 9, 1),
+    date(2026, 9, 2)]
+WORKED_2026 = [date(2026, 1, 10), date(2026, 8, 22), date(2026, 11, 24)]
+
+
+def test_the_package_alone_is_wrong_about_2026():
+    """What was measured (issue 13): Friday 2/1 counted as worked, Saturday 10/1 not, and
+    24/11 (not yet law) as a day off."""
+    package = WorkCalendar(CONFIG)
+    assert package.is_working_day(date(2026, 1, 2))
+    assert not package.is_working_day(date(2026, 1, 10))
+    assert not package.is_working_day(date(2026, 11, 24))
+
+
+@pytest.mark.parametrize("day", DAYS_OFF_2026, ids=str)
+def test_official_2026_days_off(calendar, day):
+    assert not calendar.is_working_day(day)
+
+
+@pytest.mark.parametrize("day", WORKED_2026, ids=str)
+def test_official_2026_worked_days(calendar, day):
+    assert calendar.is_working_day(day)
+
+
+def test_every_day_of_the_2026_ranges_is_off(calendar):
+    """New Year 1–4/1, Tết 14–22/2, 30/4–1/5 and 31/8–2/9, weekends inside them included."""
+    for first, last in ((date(2026, 1, 1), date(2026, 1, 4)), (date(2026, 2, 14),
+                        date(2026, 2, 22)), (date(2026, 4, 30), date(2026, 5, 1)),
+                        (date(2026, 8, 31), date(2026, 9, 2))):
+        day = first
+        while day <= last:
+            assert not calendar.is_working_day(day), day
+            day += timedelta(days=1)
+    # The days around them are ordinary working days.
+    for day in (date(2025, 12, 31), date(2026, 1, 5), date(2026, 2, 13), date(2026, 2, 23),
+                date(2026, 4, 24), date(2026, 4, 28), date(2026, 4, 29), date(2026, 5, 4),
+                date(2026, 8, 28), date(2026, 9, 3), date(2026, 11, 23), date(2026, 11, 25)):
+        assert calendar.is_working_day(day), day
+
+
+@pytest.mark.parametrize("sent, days, due", [
+    # Wednesday 31/12/2025: 1/1 and 2/1 off, 3–4/1 weekend: 5, 6, 7 January.
+    (at(2025, 12, 31, 10, 0), 3, date(2026, 1, 7)),
+    # Sent on the New Year holiday: received Monday 5/1, due the next working day.
+    (at(2026, 1, 2, 9, 0), 1, date(2026, 1, 6)),
+    # Friday 9/1: the worked Saturday 10/1 counts.
+    (at(2026, 1, 9, 10, 0), 1, date(2026, 1, 10)),
+    (at(2026, 1, 9, 10, 0), 2, date(2026, 1, 12)),
+    # Friday 13/2 before Tết: 23, 24, 25, 26, 27 February.
+    (at(2026, 2, 13, 10, 0), 5, date(2026, 2, 27)),
+    # Friday 24/4: Monday 27/4 off (Hùng Kings), 28, 29; then 30/4 and 1/5 off: 4/5.
+    (at(2026, 4, 24, 10, 0), 2, date(2026, 4, 29)),
+    (at(2026, 4, 24, 10, 0), 3, date(2026, 5, 4)),
+    # Friday 21/8: the worked Saturday 22/8; Friday 28/8: 31/8–2/9 off, due 3/9.
+    (at(2026, 8, 21, 10, 0), 1, date(2026, 8, 22)),
+    (at(2026, 8, 28, 10, 0), 1, date(2026, 9, 3)),
+    # Monday 23/11: 24/11 is an ordinary working day.
+    (at(2026, 11, 23, 10, 0), 1, date(2026, 11, 24)),
+])
+def test_due_dates_across_the_2026_holidays(calendar, sent, days, due):
+    assert calendar.due_date(sent, days) == due
+
+
+def test_the_shipped_decisions_name_their_decision():
+    rows = {row["day"]: row for row in calendar_editor.shipped(2026)}
+    assert rows["2026-01-02"]["decision"] == rows["2026-01-10"]["decision"] == "12729/VPCP-KGVX"
+    assert rows["2026-02-16"]["decision"] == rows["2026-08-22"]["decision"] == "9859/VPCP-KGVX"
+    assert rows["2026-11-24"]["kind"] == "working_day"
+    assert all(row["decision"] and row["note"] for row in rows.values())
+
+
+def test_national_days_list_what_the_package_changes(calendar):
+    national = calendar.national_days(2026)
+    assert national[date(2026, 8, 22)] is True and national[date(2026, 11, 24)] is False
+    assert date(2026, 4, 26) not in national  # a Sunday: nothing to change

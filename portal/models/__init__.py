@@ -22,6 +22,7 @@ from portal.models.reference import AdminUnit, CodeEntry, CodeList, UnitLevel
 from portal.models.content import ContentStatus, Faq, Guide, Notice, NoticeKind, Official
 from portal.models.search import SearchDocument, SearchKind
 from portal.models.state import SiteState
+from portal.models.calendar import CalendarException, DayKind
 from portal.models.accounts import (
     AuditEvent,
     LoginThrottle,

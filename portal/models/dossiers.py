@@ -282,6 +282,9 @@ class Attachment(Base):
         ForeignKey("attachment.id", ondelete="SET NULL"))
     #: Last day the paper is valid, when it expires (a health certificate, a permit).
     valid_until: Mapped[date | None] = mapped_column(Date)
+    #: For a scan made at the desk: the paper handed in was an ``original`` (bản chính) or a
+    #: ``copy`` (bản sao), as the receiving officer saw it (TT01-M01); None for an upload.
+    paper: Mapped[str | None] = mapped_column(String(8))
 
     component: Mapped[DossierComponent | None] = relationship()
     draft: Mapped[Draft | None] = relationship()

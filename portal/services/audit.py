@@ -201,6 +201,28 @@ def label(action: str) -> str:
     return str(known) if known is not None else action
 
 
+def describe(details: dict[str, Any] | None) -> list[str]:
+    """The details of an event as short lines: ``key: before → after`` for what changed,
+    ``key: value`` for the rest."""
+    lines = []
+    for key, value in (details or {}).items():
+        if key == "changes" and isinstance(value, dict):
+            lines += [f"{name}: {_shown(pair[0])} → {_shown(pair[1])}"
+                      if isinstance(pair, list) and len(pair) == 2 else f"{name}: {_shown(pair)}"
+                      for name, pair in value.items()]
+        else:
+            lines.append(f"{key}: {_shown(value)}")
+    return lines
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_shown(item) for item in value)
+    return str(value)
+
+
 # --- Forgetting addresses (TT22-PL5-b; data minimisation) -------------------------------------
 
 

@@ -192,7 +192,7 @@ def step_due(dossier: Dossier, index: int) -> date | None:
     total_weight = sum(weights) or Decimal(1)
     days = dossier.processing_days or Decimal(0)
     later = sum(weights[index + 1:])
-    return workdays.calendar().subtract_working_days(
+    return workdays.for_dossier(dossier).subtract_working_days(
         dossier.due_date, math.floor(days * later / total_weight))
 
 
@@ -203,6 +203,6 @@ def urgency(dossier: Dossier, today: date) -> str | None:
         return None
     if dossier.due_date < today:
         return "overdue"
-    if workdays.calendar().working_days_between(today, dossier.due_date) <= 1:
+    if workdays.for_dossier(dossier).working_days_between(today, dossier.due_date) <= 1:
         return "near"
     return None

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from portal.models import Attachment, Dossier, DossierMessage, User
-from portal.services import notifications, uploads
+from portal.services import audit, notifications, uploads
 from portal.text import clean_block
 
 MAX_BODY = 5000
@@ -51,5 +51,8 @@ def post(session: Session, dossier: Dossier, author: User, body: str,
                                message_id=message.id, uploaded_by_id=author.id))
     session.flush()
     session.refresh(message, ["attachments"])
+    if from_staff:
+        audit.record(session, "dossier_message", actor=author, object_type="dossier",
+                     object_id=dossier.code, message=message.id, files=len(stored))
     notifications.message_posted(session, dossier, message)
     return message

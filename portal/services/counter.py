@@ -27,7 +27,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.services import dossiers, uploads, workdays, workflow
+from portal.services import audit, dossiers, uploads, workdays, workflow
 from portal.services.identity import normalize_email, normalize_phone
 from portal.services.office import OfficeError
 from portal.text import clean
@@ -65,10 +65,10 @@ def register(session: Session, staff: User, procedure: Procedure, applicant: App
     if channel is Channel.ONLINE or check_applicant(applicant):
         raise OfficeError(_("Kiểm tra lại thông tin người nộp hồ sơ."))
     now = now or utcnow()
-    received = workdays.calendar().receipt_time(now)
     desk = staff.agency if staff.agency and staff.agency.receives_dossiers else \
         dossiers.receiving_agency(session, procedure)
-    days, due = dossiers.deadline(procedure, received)
+    received = workdays.calendar(desk).receipt_time(now)
+    days, due = dossiers.deadline(procedure, received, desk)
     dossier = Dossier(
         code=dossiers.issue_code(session, desk, received.date()), procedure=procedure,
         agency=procedure.agency, receiving_agency=desk, channel=channel,
@@ -86,12 +86,26 @@ def register(session: Session, staff: User, procedure: Procedure, applicant: App
     session.flush()
     workflow.record(session, dossier, "register", actor=staff,
                     status_to=DossierStatus.SUBMITTED, at=now)
+    audit.record(session, "dossier_register", actor=staff, object_type="dossier",
+                 object_id=dossier.code, status_to=int(DossierStatus.SUBMITTED),
+                 channel=int(channel), procedure=procedure.code,
+                 due_date=due.isoformat() if due else None)
     return dossier
 
 
+#: What a paper handed in at the desk was (TT01-M01: Mẫu 01 lists it so).
+PAPERS = ("original", "copy")
+
+
+def paper_for(component: DossierComponent) -> str:
+    """What the procedure asks for: an original unless it asks for copies only."""
+    return "copy" if component.copies and not component.originals else "original"
+
+
 def add_scan(session: Session, dossier: Dossier, component: DossierComponent,
-             storage: FileStorage, staff: User) -> Attachment:
-    """Attach a scan of a paper to a desk dossier not yet accepted."""
+             storage: FileStorage, staff: User, paper: str | None = None) -> Attachment:
+    """Attach a scan of a paper to a desk dossier not yet accepted; ``paper`` says whether
+    the officer received the original or a copy (what the procedure asks for by default)."""
     if dossier.channel is Channel.ONLINE or dossier.status is not DossierStatus.SUBMITTED:
         raise OfficeError(_("Chỉ đính kèm bản quét cho hồ sơ nộp tại Bộ phận Một cửa, trước "
                             "khi tiếp nhận."))
@@ -101,10 +115,14 @@ def add_scan(session: Session, dossier: Dossier, component: DossierComponent,
     attachment = Attachment(sha256=stored.sha256, filename=stored.filename,
                             media_type=stored.media_type, size=stored.size,
                             component_id=component.id, component_name=component.name,
-                            version_id=dossier.current_version.id, uploaded_by_id=staff.id)
+                            version_id=dossier.current_version.id, uploaded_by_id=staff.id,
+                            paper=paper if paper in PAPERS else paper_for(component))
     session.add(attachment)
     session.flush()
     session.expire(dossier.current_version, ["attachments"])
+    workflow.note(session, dossier, "scan", staff, f"{component.name}: {attachment.filename}",
+                  details={"component": component.name[:200], "file": attachment.filename,
+                           "sha256": attachment.sha256, "paper": attachment.paper})
     return attachment
 
 

@@ -173,10 +173,12 @@ def issue_code(session: Session, agency: Agency, day: date) -> str:
     return f"{agency.code}-{day:%y%m%d}-{number:04d}"
 
 
-def deadline(procedure: Procedure, received: datetime) -> tuple[Decimal | None, date | None]:
+def deadline(procedure: Procedure, received: datetime, desk: Agency | None = None
+             ) -> tuple[Decimal | None, date | None]:
     """The statutory time in working days and the due date, for a dossier received at
-    ``received``; (None, None) when the procedure states no time that can be counted."""
-    calendar = workdays.calendar()
+    ``received`` by ``desk`` (its calendar); (None, None) when the procedure states no time
+    that can be counted."""
+    calendar = workdays.calendar(desk)
     if procedure.processing_unit is TimeUnit.CALENDAR_DAY and procedure.processing_amount:
         day = calendar.counting_start(received) + timedelta(
             days=math.ceil(procedure.processing_amount))
@@ -202,9 +204,9 @@ def submit(session: Session, draft: Draft, user: User, *, result_channel: Channe
     form_spec, procedure = draft.form_spec, draft.form_spec.procedure
     spec = drafts.spec_of(form_spec)
     now = now or utcnow()
-    received = workdays.calendar().receipt_time(now)
     desk = receiving_agency(session, procedure)
-    days, due = deadline(procedure, received)
+    received = workdays.calendar(desk).receipt_time(now)
+    days, due = deadline(procedure, received, desk)
     applicant = applicant_of(spec, draft.data, user, options)
     dossier = Dossier(
         code=issue_code(session, desk, received.date()), procedure=procedure,

@@ -97,12 +97,20 @@ def assign(session: Session, dossier: Dossier, staff: User, officer: User,
     """Give the dossier to a processing officer (or take it: ``officer`` is ``staff``)."""
     if not officer.has_role(Role.PROCESSOR, Role.APPROVER) or not officer.is_active:
         raise OfficeError(_("Chọn một chuyên viên xử lý."))
+    change = {"changes": {"assignee": [_person(dossier.assignee), _person(officer)]}}
     if dossier.status is S.PROCESSING:
         _require(staff, Role.APPROVER, Role.PROCESSOR)
         dossier.assignee = officer
-        return workflow.note(session, dossier, "reassign", staff, officer.display_name, now=now)
+        return workflow.note(session, dossier, "reassign", staff, officer.display_name, now=now,
+                             details=change)
     dossier.assignee = officer
-    return _apply(session, dossier, "assign", staff, note=officer.display_name, now=now)
+    return _apply(session, dossier, "assign", staff, note=officer.display_name, now=now,
+                  details=change)
+
+
+def _person(user: User | None) -> str | None:
+    """An officer as the audit log names them."""
+    return f"{user.display_name} (#{user.id})" if user else None
 
 
 def note(session: Session, dossier: Dossier, staff: User, text: str):
@@ -121,7 +129,7 @@ def consult(session: Session, dossier: Dossier, staff: User, agency: Agency | No
         raise OfficeError(_("Chọn cơ quan cần xin ý kiến."))
     if not 1 <= days <= 30:
         raise OfficeError(_("Thời hạn trả lời từ 1 đến 30 ngày làm việc."))
-    calendar = workdays.calendar()
+    calendar = workdays.for_dossier(dossier)
     due = calendar.add_working_days(utcnow().astimezone(calendar.zone).date(), days)
     consultation = Consultation(dossier=dossier, agency=agency, asked_by_id=staff.id,
                                 question=_text(question, _("nội dung xin ý kiến")),
@@ -186,7 +194,8 @@ def approve(session: Session, dossier: Dossier, approver: User, storage=None,
     dossier.awaiting_approval = False
     _apply(session, dossier, "approve", approver, note=dossier.proposal, now=now)
     _enter_step(dossier, len(backoffice.plan(dossier.procedure)) - 1)
-    workflow.note(session, dossier, "result", approver, result.code, now=now)
+    workflow.note(session, dossier, "result", approver, result.code, now=now,
+                  details={"result": result.code, "sha256": result.sha256})
     return result
 
 
@@ -203,7 +212,8 @@ def request_fee(session: Session, dossier: Dossier, staff: User, amount: str,
                      description=_text(description, _("nội dung phí, lệ phí")))
     session.add(fee)
     _apply(session, dossier, "request_fee", staff,
-           note=f"{fee.description}: {value:,.0f} đồng".replace(",", "."), now=now)
+           note=f"{fee.description}: {value:,.0f} đồng".replace(",", "."), now=now,
+           details={"amount": str(value)})
     return fee
 
 
@@ -224,7 +234,7 @@ def extend(session: Session, dossier: Dossier, staff: User, new_due: date | None
     if new_due is None or new_due <= dossier.due_date:
         raise OfficeError(_("Ngày hẹn mới phải sau ngày hẹn hiện tại (%(day)s).",
                             day=dossier.due_date.strftime("%d/%m/%Y")))
-    if not workdays.calendar().is_working_day(new_due):
+    if not workdays.for_dossier(dossier).is_working_day(new_due):
         raise OfficeError(_("Ngày hẹn mới phải là ngày làm việc."))
     extension = Extension(dossier=dossier, old_due_date=dossier.due_date, new_due_date=new_due,
                           reason=_text(reason, _("lý do gia hạn")), created_by_id=staff.id)
@@ -233,7 +243,8 @@ def extend(session: Session, dossier: Dossier, staff: User, new_due: date | None
     dossier.step_due_date = backoffice.step_due(dossier, dossier.step)
     workflow.note(session, dossier, "extend", staff, _(
         "Hẹn lại ngày trả kết quả: %(day)s. Lý do: %(reason)s",
-        day=new_due.strftime("%d/%m/%Y"), reason=extension.reason))
+        day=new_due.strftime("%d/%m/%Y"), reason=extension.reason), details={"changes": {
+            "due_date": [extension.old_due_date.isoformat(), new_due.isoformat()]}})
     return extension
 
 
@@ -241,7 +252,8 @@ def return_result(session: Session, dossier: Dossier, staff: User, via: Channel,
                   now: datetime | None = None):
     """Hand the result over (status 10) at the desk, by post or online."""
     dossier.returned_via = via
-    return _apply(session, dossier, "return_result", staff, now=now)
+    return _apply(session, dossier, "return_result", staff, now=now,
+                  details={"via": int(via)})
 
 
 def stop(session: Session, dossier: Dossier, approver: User, reason: str):
@@ -251,9 +263,10 @@ def stop(session: Session, dossier: Dossier, approver: User, reason: str):
 
 
 def _apply(session: Session, dossier: Dossier, action: str, staff: User, *,
-           note: str | None = None, now: datetime | None = None):
+           note: str | None = None, now: datetime | None = None, details: dict | None = None):
     try:
-        return workflow.apply(session, dossier, action, staff, note=note, now=now)
+        return workflow.apply(session, dossier, action, staff, note=note, now=now,
+                              details=details)
     except workflow.IllegalTransition as error:
         raise OfficeError(_("Không thực hiện được “%(action)s” ở trạng thái “%(status)s”.",
                             action=workflow.ACTIONS[action].label,
@@ -264,7 +277,7 @@ def default_extension(dossier: Dossier, days: int = 5) -> date | None:
     """A suggested new due date: ``days`` working days after the current one."""
     if dossier.due_date is None:
         return None
-    return workdays.calendar().add_working_days(dossier.due_date, days)
+    return workdays.for_dossier(dossier).add_working_days(dossier.due_date, days)
 
 
 def parse_day(raw: str | None) -> date | None:

@@ -7,9 +7,10 @@ never changes with the citizen's profile or a later edit of the procedure.
 """
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.display import due_moment, result_place
@@ -26,26 +27,55 @@ def header(dossier: Dossier, issuing: Agency | None = None) -> slips.SlipHeader:
 
 
 def components(dossier: Dossier) -> list[tuple[str, str]]:
-    """The papers received, in the procedure's order: (name, what was received)."""
-    from flask_babel import gettext as _, ngettext
+    """The papers received, in the procedure's order: (name, what was received). Online:
+    electronic copies; at the desk: the original or a copy as the officer received it, with
+    its scans (TT01-M01)."""
+    from flask_babel import gettext as _
 
-    files: dict[str, int] = {}
+    files: dict[tuple[str, str | None], int] = {}
     for attachment in dossier.current_version.attachments:
-        name = attachment.component_name or _("Giấy tờ khác")
-        files[name] = files.get(name, 0) + 1
+        key = (attachment.component_name or _("Giấy tờ khác"), attachment.paper)
+        files[key] = files.get(key, 0) + 1
     rows = []
     if dossier.form_spec is not None:
         rows.append((dossier.form_spec.title, _("tờ khai điện tử")))
-    rows += [(name, ngettext("bản điện tử, %(num)d tệp", "bản điện tử, %(num)d tệp", count))
-             for name, count in files.items()]
+    online = dossier.channel is Channel.ONLINE
+    rows += [(name, _received(None if online else paper, count))
+             for (name, paper), count in files.items()]
     return rows
+
+
+def _received(paper: str | None, count: int) -> str:
+    """"bản điện tử, 2 tệp" (online), "bản chính, 1 tệp bản quét" (at the desk)."""
+    from flask_babel import ngettext
+
+    if paper == "original":
+        return ngettext("bản chính, %(num)d tệp bản quét", "bản chính, %(num)d tệp bản quét",
+                        count)
+    if paper == "copy":
+        return ngettext("bản sao, %(num)d tệp bản quét", "bản sao, %(num)d tệp bản quét", count)
+    return ngettext("bản điện tử, %(num)d tệp", "bản điện tử, %(num)d tệp", count)
+
+
+#: Who receives an online dossier before an officer has accepted it (Mẫu 01).
+ONLINE_PENDING = "Tiếp nhận trực tuyến, chờ cán bộ kiểm tra"
+
+
+def receiving_officer(dossier: Dossier) -> str | None:
+    """Who received the dossier (TT01-M01): the officer who registered it at the desk, or
+    who accepted it online; None for an online dossier not yet accepted."""
+    action = "accept" if dossier.channel is Channel.ONLINE else "register"
+    event = next((e for e in dossier.events if e.action == action), None)
+    return _name(event.actor_id) if event else None
 
 
 def facts(dossier: Dossier) -> slips.ReceiptFacts:
     """What the slip states."""
+    from portal.extensions import db
     from portal.templating import processing_summary
 
     due = due_moment(dossier)
+    book, number = register_numbers(db.session, [dossier])[dossier.id]
     return slips.ReceiptFacts(
         header=header(dossier), code=dossier.code, procedure=dossier.procedure.name,
         applicant_name=dossier.applicant_name, applicant_address=dossier.applicant_address,
@@ -53,7 +83,32 @@ def facts(dossier: Dossier) -> slips.ReceiptFacts:
         components=components(dossier),
         processing_time=processing_summary(dossier.procedure) or "Theo quy định của thủ tục",
         received_at=dossier.received_at, due_at=due, result_place=result_place(dossier),
-        tracking_url=notifications.tracking_url(dossier), issued_online=True)
+        tracking_url=notifications.tracking_url(dossier), issued_online=True,
+        officer=receiving_officer(dossier) or ONLINE_PENDING, register_book=book,
+        register_number=str(number))
+
+
+def register_numbers(session: Session, found: Iterable[Dossier]) -> dict[int, tuple[str, int]]:
+    """Each dossier's place in the register of dossiers (Mẫu 06): the book, one per
+    receiving desk and year of receipt ("2026"), and the number in it, in order of receipt
+    time (TT01-M01 "Quyển số … Số thứ tự …"). Computed, not stored, so Mẫu 01 and Mẫu 06
+    always agree."""
+    zone = workdays.calendar().zone
+    by_year: dict[int, list[Dossier]] = {}
+    for dossier in found:
+        by_year.setdefault(dossier.received_at.astimezone(zone).year, []).append(dossier)
+    numbers: dict[int, tuple[str, int]] = {}
+    for year, dossiers in by_year.items():
+        numbered = select(Dossier.id, func.row_number().over(
+            partition_by=Dossier.receiving_agency_id,
+            order_by=(Dossier.received_at, Dossier.id)).label("n")).where(
+            Dossier.receiving_agency_id.in_({d.receiving_agency_id for d in dossiers}),
+            Dossier.received_at >= datetime(year, 1, 1, tzinfo=zone),
+            Dossier.received_at < datetime(year + 1, 1, 1, tzinfo=zone)).subquery()
+        rows = session.execute(select(numbered.c.id, numbered.c.n).where(
+            numbered.c.id.in_([d.id for d in dossiers])))
+        numbers.update({dossier_id: (str(year), n) for dossier_id, n in rows})
+    return numbers
 
 
 def pdf(dossier: Dossier) -> bytes:
@@ -132,7 +187,9 @@ def _apology(dossier: Dossier):
         procedure=dossier.procedure.name, applicant_name=dossier.applicant_name,
         received_at=dossier.received_at, old_due_at=calendar.closing_time(extension.old_due_date),
         new_due_at=calendar.closing_time(extension.new_due_date), reason=extension.reason,
-        signer=_name(extension.created_by_id), day=_local_day(extension.created_at))
+        signer=site_settings.value("HEAD_NAME") or None,
+        signer_title=site_settings.value("HEAD_TITLE") or None,
+        day=_local_day(extension.created_at))
 
 
 #: Events that hand the dossier from one side to another, for the control slip (Mẫu 05).
@@ -184,14 +241,21 @@ def register_facts(session: Session, user: User, start: date, end: date) -> slip
     desk = user.agency or (found[0].receiving_agency if found else None)
     head = slips.SlipHeader(authority=site_settings.value("AUTHORITY_NAME"),
                             desk=desk.name if desk else "", place=site_settings.value("SLIP_PLACE"))
-    return slips.RegisterFacts(header=head, start=start, end=end,
-                               rows=[_register_row(d) for d in found])
+    numbers = register_numbers(session, found)
+    books = {(d.receiving_agency_id, numbers[d.id][0]) for d in found}
+    book = numbers[found[0].id][0] if len(books) == 1 else None
+    return slips.RegisterFacts(header=head, start=start, end=end, book=book, rows=[
+        _register_row(d, numbers[d.id][1] if book else "{1}/{0}".format(*numbers[d.id]))
+        for d in found])
 
 
-def _register_row(dossier: Dossier) -> slips.RegisterRow:
+def _register_row(dossier: Dossier, number: int | str) -> slips.RegisterRow:
+    """A dossier's row; ``number`` is its "Số thứ tự" (with the book, "15/2026", when the
+    register shows several books)."""
     sent = next((e.at for e in dossier.events if e.action == "assign"), None)
     contact = ", ".join(p for p in (dossier.applicant_address, dossier.applicant_phone) if p)
     return slips.RegisterRow(
+        number=number,
         code=dossier.code, procedure=dossier.procedure.name, applicant=dossier.applicant_name,
         address_phone=contact, agency=(dossier.agency or dossier.receiving_agency).name,
         received_at=dossier.received_at, due_at=due_moment(dossier), sent_to_agency_at=sent,

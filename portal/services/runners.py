@@ -36,6 +36,7 @@ EXTENSION_KEY = "portal.jobs"
 def init_app(app: Flask) -> None:
     """Start the thread runner with the first request a process serves (``thread`` mode)."""
     from portal.services import access_stats  # noqa: F401 (its periodic task: page views)
+    from portal.services import audit  # noqa: F401 (its periodic task: old addresses)
     from portal.services import publishing  # noqa: F401 (registers its periodic task)
 
     app.before_request(_ensure_thread_runner)

@@ -118,16 +118,23 @@ def update(session: Session, values: dict[str, Any], user: User | None) -> list[
     A value equal to the configuration's is not stored, so the setting keeps following the
     configuration.
     """
-    changed = []
+    changed, before = [], {}
     for key, new in values.items():
-        if _comparable(new) == _comparable(site_settings.value(key)):
+        old = site_settings.value(key)
+        if _comparable(new) == _comparable(old):
             continue
+        before[key] = _comparable(old)
         site_settings.save(session, key, new, user)
         changed.append(key)
     if changed:
         audit.record(session, SETTINGS_UPDATED, actor=user, object_type="site_setting",
-                     keys=changed)
+                     keys=changed, changes=audit.changes(before, _now_in_force(changed)))
     return changed
+
+
+def _now_in_force(keys: list[str]) -> dict[str, Any]:
+    """The values of ``keys`` in force after a save, as the audit log keeps them."""
+    return {key: _comparable(site_settings.value(key)) for key in keys}
 
 
 def reset(session: Session, key: str, user: User | None) -> None:
@@ -135,20 +142,25 @@ def reset(session: Session, key: str, user: User | None) -> None:
 
     :raises KeyError: ``key`` is not an editable setting.
     """
+    before = {key: _comparable(site_settings.value(key))}
     site_settings.save(session, key, None, user)
     audit.record(session, SETTINGS_UPDATED, actor=user, object_type="site_setting",
-                 keys=[key], reset=True)
+                 keys=[key], reset=True, changes=audit.changes(before, _now_in_force([key])))
 
 
-def set_logo(session: Session, storage: FileStorage, user: User | None) -> str:
+def set_logo(session: Session, storage: FileStorage | uploads.StoredFile,
+             user: User | None) -> str:
     """Check an uploaded logo (PNG or JPEG by content, 1 MB at most), keep it and use it.
 
     :raises uploads.UploadError: the file is not such a picture; nothing was changed.
     """
     stored = uploads.accept(storage, LOGO_RULE)
+    before = site_settings.value("LOGO_SHA256")
     site_settings.save(session, "LOGO_SHA256", stored.sha256, user)
     audit.record(session, SETTINGS_UPDATED, actor=user, object_type="site_setting",
-                 keys=["LOGO_SHA256"], sha256=stored.sha256, size=stored.size)
+                 keys=["LOGO_SHA256"], sha256=stored.sha256, size=stored.size,
+                 changes=audit.changes({"LOGO_SHA256": before},
+                                       {"LOGO_SHA256": stored.sha256}))
     return stored.sha256
 
 

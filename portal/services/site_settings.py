@@ -25,6 +25,8 @@ EDITABLE = {
     "FEEDBACK_EMAIL": (_l("Thư điện tử nhận góp ý"), "email"),
     "OFFICE_HOURS": (_l("Giờ làm việc"), "json"),
     "SLIP_PLACE": (_l("Địa danh ghi trên phiếu"), "text"),
+    "HEAD_TITLE": (_l("Chức vụ của thủ trưởng cơ quan (ký Phiếu xin lỗi, Mẫu 04)"), "text"),
+    "HEAD_NAME": (_l("Họ và tên thủ trưởng cơ quan"), "text"),
     "LOGO_SHA256": (_l("Biểu trưng"), "file"),
 }
 

@@ -129,8 +129,11 @@ def _actor_label(dossier: Dossier, actor: User | None) -> str:
 
 
 def apply(session: Session, dossier: Dossier, action: str, actor: User, *,
-          note: str | None = None, now: datetime | None = None) -> DossierEvent:
-    """Take ``action`` on ``dossier``; :class:`IllegalTransition` when not allowed."""
+          note: str | None = None, now: datetime | None = None,
+          details: dict | None = None) -> DossierEvent:
+    """Take ``action`` on ``dossier``; :class:`IllegalTransition` when not allowed.
+    ``details`` go to the audit entry (e.g. what changed besides the status).
+    """
     spec = ACTIONS[action]
     if dossier.status not in spec.sources or spec.target is None:
         raise IllegalTransition(f"{action} is not allowed from {dossier.status.name}")
@@ -140,28 +143,32 @@ def apply(session: Session, dossier: Dossier, action: str, actor: User, *,
         raise IllegalTransition(f"{action} is for the citizen")
     if spec.needs_note and not (note or "").strip():
         raise IllegalTransition(f"{action} needs a reason")
-    return _move(session, dossier, action, spec.target, actor, note, now or utcnow())
+    return _move(session, dossier, action, spec.target, actor, note, now or utcnow(),
+                 details)
 
 
 def note(session: Session, dossier: Dossier, action: str, actor: User, text: str | None = None,
-         *, now: datetime | None = None) -> DossierEvent:
+         *, now: datetime | None = None, details: dict | None = None) -> DossierEvent:
     """Record a step that does not change the status (:data:`NOTES`): an internal note, a
-    consultation, a proposal, an extension… Staff steps go to the audit log too."""
+    consultation, a proposal, an extension… Staff steps go to the audit log too, with
+    ``details`` (e.g. the due date before and after)."""
     _label, public = NOTES[action]
     if actor.is_staff:
         audit.record(session, f"dossier_{action}", actor=actor, object_type="dossier",
-                     object_id=dossier.code)
+                     object_id=dossier.code, **(details or {}))
     return record(session, dossier, action, actor=actor, note=text, public=public, at=now)
 
 
 def _move(session: Session, dossier: Dossier, action: str, target: DossierStatus,
-          actor: User, note: str | None, now: datetime) -> DossierEvent:
+          actor: User, note: str | None, now: datetime,
+          details: dict | None = None) -> DossierEvent:
     previous = dossier.status
     dossier.status = target
     _stamp(dossier, target, now)
     if actor.is_staff:
         audit.record(session, f"dossier_{action}", actor=actor, object_type="dossier",
-                     object_id=dossier.code, status_from=int(previous), status_to=int(target))
+                     object_id=dossier.code, status_from=int(previous), status_to=int(target),
+                     **(details or {}))
     return record(session, dossier, action, actor=actor, status_from=previous,
                   status_to=target, note=note, at=now)
 
@@ -251,7 +258,7 @@ def answer_supplement(session: Session, dossier: Dossier, draft: Draft, user: Us
     dossier.spec_version = draft.spec_version
     request.answered_at, request.answer_version = now, version.number
     if dossier.paused_since is not None and dossier.due_date is not None:
-        calendar = workdays.calendar()
+        calendar = workdays.for_dossier(dossier)
         waited = calendar.working_days_between(
             dossier.paused_since.astimezone(calendar.zone).date(),
             now.astimezone(calendar.zone).date())

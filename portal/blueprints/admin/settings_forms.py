@@ -77,6 +77,11 @@ class SettingsForm(FlaskForm):
         DataRequired(_l("Nhập thư điện tử nhận góp ý.")), _email_check])
     slip_place = StringField(EDITABLE["SLIP_PLACE"][0], filters=[_strip], validators=[
         DataRequired(_l("Nhập địa danh ghi trên phiếu.")), Length(max=100)])
+    # Left empty, both follow the configuration (HEAD_TITLE, HEAD_NAME), like the others.
+    head_title = StringField(EDITABLE["HEAD_TITLE"][0], filters=[_strip],
+                             validators=[Optional(), Length(max=100)])
+    head_name = StringField(EDITABLE["HEAD_NAME"][0], filters=[_strip],
+                            validators=[Optional(), Length(max=255)])
 
     def values(self) -> dict[str, str | None]:
         """The settings as entered, keyed by their configuration names."""
@@ -86,7 +91,7 @@ class SettingsForm(FlaskForm):
     def setting_names() -> tuple[str, ...]:
         """The fields, in page order; each upper-cased is its setting's key."""
         return ("authority_name", "authority_name_en", "authority_address", "authority_phone",
-                "feedback_email", "slip_place")
+                "feedback_email", "slip_place", "head_title", "head_name")
 
 
 class PeriodForm(Form):

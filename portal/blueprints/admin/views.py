@@ -155,11 +155,10 @@ def _saved_message(user: User, changed: list[str]) -> str:
 def audit_log():
     """The audit log with filters; ``?dinh-dang=csv`` downloads the filtered rows."""
     form = AuditFilterForm(formdata=request.args)
-    # Every action the log holds (services name their own), and the account ones always.
-    known = {value for name, value in vars(audit).items()
-             if name.isupper() and isinstance(value, str)}
-    logged = set(db.session.scalars(select(AuditEvent.action).distinct()))
-    form.action.choices = choices([("", _("Tất cả"))] + [(a, a) for a in sorted(known | logged)])
+    # Every action named in Vietnamese, and any other the log holds (shown by its code).
+    actions = set(audit.LABELS) | set(db.session.scalars(select(AuditEvent.action).distinct()))
+    form.action.choices = choices([("", _("Tất cả"))] + sorted(
+        ((action, audit.label(action)) for action in actions), key=lambda pair: pair[1]))
     form.validate()
     query = _audit_query(form)
     if request.args.get("dinh-dang") == "csv":
@@ -169,7 +168,8 @@ def audit_log():
     args = MultiDict(request.args)
     args.pop("trang", None)
     return render("admin/audit.html", form=form, events=events[:AUDIT_PAGE], page=page,
-                  has_next=len(events) > AUDIT_PAGE, args=args.to_dict())
+                  has_next=len(events) > AUDIT_PAGE, args=args.to_dict(),
+                  audit_label=audit.label, describe=audit.describe)
 
 
 def _audit_query(form: AuditFilterForm):
@@ -191,11 +191,12 @@ def _csv(events) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["at", "actor_id", "actor", "action", "object_type", "object_id",
-                     "address", "details"])
+                     "address", "details", "action_label"])
     for event in events:
         writer.writerow([event.at.isoformat(), event.actor_id or "", event.actor_label,
                          event.action, event.object_type or "", event.object_id or "",
-                         event.address or "", json.dumps(event.details, ensure_ascii=False)])
+                         event.address or "", json.dumps(event.details, ensure_ascii=False),
+                         audit.label(event.action)])
     response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="nhat-ky.csv"'
     return response

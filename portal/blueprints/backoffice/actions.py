@@ -55,6 +55,10 @@ def _text(name: str) -> str:
     return request.form.get(name, "")
 
 
+#: The scan form's "Giấy tờ nhận là" choices → what :func:`counter.add_scan` keeps.
+PAPERS = {"ban-chinh": "original", "ban-sao": "copy"}
+
+
 #: URL name → (what it does, the notice when done).
 ACTIONS = {
     "tiep-nhan": (_accept, _l("Đã tiếp nhận hồ sơ.")),
@@ -126,9 +130,10 @@ def scan(code: str, component_id: int):
     component = db.session.get(DossierComponent, component_id) or abort(404)
     chosen = [f for f in request.files.getlist("tep") if f and f.filename]
     errors = [] if chosen else [_("Hãy chọn tệp bản quét.")]
+    paper = PAPERS.get(request.form.get("loai-ban", ""))
     for storage in chosen:
         try:
-            counter.add_scan(db.session, dossier, component, storage, current_user)
+            counter.add_scan(db.session, dossier, component, storage, current_user, paper)
         except (office.OfficeError, uploads.UploadError) as error:
             errors.append(str(error))
     db.session.commit()

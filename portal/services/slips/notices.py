@@ -16,6 +16,7 @@ from portal.services.slips.layout import (
     DOTS, SIGN_NOTE, SlipHeader, _local, _render, _Signer, _Slip, slip_datetime)
 
 STAMP_NOTE = "(Ký, ghi rõ họ tên và đóng dấu)"
+HEAD = "THỦ TRƯỞNG CƠ QUAN"
 REVIEWED = "Sau khi xem xét, đối chiếu thành phần hồ sơ, "
 
 
@@ -50,7 +51,9 @@ class RefusalFacts:
 @dataclass(kw_only=True)
 class ApologyFacts:
     """What Mẫu 04 states. The header is the processing agency's, which may not be the
-    desk's; its ``desk`` is the agency that apologises. ``signer`` heads that agency."""
+    desk's; its ``desk`` is the agency that apologises. The head of the agency signs it:
+    ``signer_title`` over the signature ("CHỦ TỊCH"; the form's generic "THỦ TRƯỞNG CƠ
+    QUAN" when None) and ``signer`` under it (left to write by hand when None)."""
     header: SlipHeader
     code: str
     procedure: str
@@ -60,6 +63,7 @@ class ApologyFacts:
     new_due_at: datetime
     reason: str
     signer: str | None = None
+    signer_title: str | None = None
     day: date
 
 
@@ -139,4 +143,5 @@ def apology_pdf(facts: ApologyFacts, zone: tzinfo) -> bytes:
     return _render(_Slip(
         "Phiếu xin lỗi và hẹn lại\nngày trả kết quả", facts.header, facts.day, facts.code, None,
         partial(_apology_body, facts=facts, zone=zone),
-        (None, _Signer("THỦ TRƯỞNG CƠ QUAN", STAMP_NOTE, facts.signer or "", room=20))))
+        (None, _Signer((facts.signer_title or HEAD).upper(), STAMP_NOTE, facts.signer or "",
+                       room=20))))

@@ -48,7 +48,9 @@ Value = int | str | datetime | None  # what one cell of a row holds
 
 @dataclass(kw_only=True)
 class RegisterRow:
-    """One dossier in the register. Times are aware; None is a step not taken yet."""
+    """One dossier in the register. Times are aware; None is a step not taken yet.
+    ``number`` is its "Số thứ tự" in the book (Mẫu 01 quotes it); None numbers the rows."""
+    number: int | str | None = None
     code: str
     procedure: str
     sets: int = 1
@@ -65,11 +67,13 @@ class RegisterRow:
 
 @dataclass(kw_only=True)
 class RegisterFacts:
-    """The register of ``header``'s desk from ``start`` to ``end``, both days included."""
+    """The register of ``header``'s desk from ``start`` to ``end``, both days included;
+    ``book`` is its "Quyển số" when the rows come from one book."""
     header: SlipHeader
     start: date
     end: date
     rows: list[RegisterRow]
+    book: str | None = None
 
 
 def _period(facts: RegisterFacts) -> str:
@@ -79,7 +83,8 @@ def _period(facts: RegisterFacts) -> str:
     """
     if facts.end < facts.start:
         raise ValueError("the register's period ends before it starts")
-    return f"Từ ngày {facts.start:%d/%m/%Y} đến ngày {facts.end:%d/%m/%Y}"
+    book = f" - Quyển số: {facts.book}" if facts.book else ""
+    return f"Từ ngày {facts.start:%d/%m/%Y} đến ngày {facts.end:%d/%m/%Y}{book}"
 
 
 def _values(position: int, row: RegisterRow, zone: tzinfo) -> list[Value]:
@@ -87,7 +92,8 @@ def _values(position: int, row: RegisterRow, zone: tzinfo) -> list[Value]:
     times = (row.received_at, row.due_at, row.sent_to_agency_at, row.result_from_agency_at,
              row.returned_at)
     local = [_local(moment, zone).replace(tzinfo=None) if moment else None for moment in times]
-    return [position, row.code, row.procedure, row.sets, row.applicant, row.address_phone,
+    number = position if row.number is None else row.number
+    return [number, row.code, row.procedure, row.sets, row.applicant, row.address_phone,
             row.agency, *local, row.note]
 
 
