@@ -11,7 +11,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 # make run serves the demo portal (demo mode: demo data and accounts); make serve does not.
 run seed: export PORTAL_DEMO_MODE ?= true
 
-.PHONY: run serve test lint coverage bench migrate seed setup setup-dev babel-extract babel-update clean
+.PHONY: run serve test lint coverage bench migrate seed setup setup-dev babel-extract babel-update clean fuzz
 
 ## run: install, migrate, load demo data if empty, serve on http://127.0.0.1:8000
 run: setup migrate seed
@@ -27,6 +27,12 @@ test: setup-dev lint
 	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/coverage combine -q
 	$(BIN)/coverage report
+
+## fuzz: the fuzz suite with many more examples than `make test` (FUZZ_EXAMPLES, default 200
+## here, 2 in the suite); set PORTAL_TEST_DATABASE_URL to fuzz PostgreSQL too
+FUZZ_EXAMPLES ?= 200
+fuzz: setup-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n auto -p no:cacheprovider tests/test_fuzz.py $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(BIN)/flake8 portal tests bench wsgi.py gunicorn.conf.py

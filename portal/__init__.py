@@ -152,8 +152,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Mount every user-facing area (the single list lives in ``portal.blueprints``)."""
+    from portal import edge
     from portal.blueprints import register_blueprints
 
+    edge.init_app(app)  # first: the bounded <int:…> converter must exist before any rule
     register_blueprints(app)
 
 

@@ -5,6 +5,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.edge import fits_id
 from portal.models import AdminUnit, CodeEntry, CodeList, Profile, UnitLevel, User
 from portal.services import audit
 from portal.text import sort_key
@@ -28,8 +29,8 @@ def provinces(session: Session) -> list[AdminUnit]:
 
 def communes(session: Session, province_id: int | None) -> list[AdminUnit]:
     """Current communes of a province, in alphabetical order (none for no province)."""
-    if not province_id:
-        return []
+    if not fits_id(province_id):
+        return []  # none, or an id no row can have (the form's value is not trusted)
     units = session.scalars(select(AdminUnit).where(
         AdminUnit.parent_id == province_id, AdminUnit.legacy.is_(False))).all()
     return sorted(units, key=lambda u: sort_key(u.short_name))
@@ -45,7 +46,7 @@ def genders(session: Session) -> list[CodeEntry]:
 def commune_in(session: Session, commune_id: int | None, province_id: int | None
                ) -> AdminUnit | None:
     """The commune, if it really belongs to the province (never trust the form)."""
-    if not commune_id or not province_id:
+    if not fits_id(commune_id) or not fits_id(province_id):
         return None
     unit = session.get(AdminUnit, commune_id)
     if unit is None or unit.parent_id != province_id or unit.legacy:

@@ -27,6 +27,7 @@ from portal.blueprints.admin.content_forms import (
     KIND_LABELS, STATUS_LABELS, EditorForm, FaqForm, GuideForm, ListForm, NoticeForm)
 from portal.blueprints.admin.views import bp
 from portal.display import receipt_time
+from portal.edge import arg_int
 from portal.extensions import db
 from portal.htmx import render
 from portal.models import ContentStatus, Faq, Field, Guide, Notice, Procedure
@@ -239,7 +240,7 @@ def revision(kind: Kind, item_id: int, number: int) -> Response:
     """One saved state, and what changed from the one before (or from ``?so-voi=<n>``)."""
     item = _get(kind, item_id)
     shown = revisions.get(db.session, kind.name, item.id, number) or abort(404)
-    base_number = request.args.get("so-voi", number - 1, type=int)
+    base_number = arg_int("so-voi", number - 1)
     base = revisions.get(db.session, kind.name, item.id, base_number)
     changes = revisions.diff(base.data if base else {}, shown.data)
     return _render("revision", kind, item=item, revision=shown, base=base, changes=changes,

@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from portal.blueprints.admin.form_editing import Posted
+from portal.edge import parse_int
 from portal.models import Procedure
 from portal.services import eforms
 
 
 def _int(value: str, high: int) -> int:
-    return max(0, min(int(value), high)) if value.isdigit() else 0
+    return min(parse_int(value, 0), high)
 
 
 @dataclass
@@ -79,7 +80,7 @@ def _field_action(verb: str, path: str, posted: Posted, form: MultiDict) -> Outc
     sections = posted.raw["sections"]
     if not sections:
         return Outcome(posted.section)
-    parts = [int(p) for p in path.split(".") if p.isdigit()][:2]
+    parts = [n for n in (parse_int(p) for p in path.split(".")) if n is not None][:2]
     siblings = sections[posted.section]["fields"]
     if len(parts) == 2:
         if parts[0] >= len(siblings):

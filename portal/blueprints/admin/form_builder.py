@@ -20,6 +20,7 @@ from portal.blueprints.admin.access import editor_required
 from portal.blueprints.admin.form_editing import Posted
 from portal.blueprints.admin.views import bp
 from portal.blueprints.applications import pages
+from portal.edge import parse_int
 from portal.extensions import db
 from portal.htmx import render
 from portal.models import FormSpec, Procedure, Revision
@@ -101,8 +102,7 @@ def _stamp() -> int | None:
     """The working-copy save the page was based on (None: overwrite, after a conflict)."""
     if request.form.get("ghi-de") == "1":
         return None
-    raw = request.form.get("_stamp", "")
-    return int(raw) if raw.isdigit() else 0
+    return parse_int(request.form.get("_stamp"), 0)
 
 
 def _save(form_spec: FormSpec, raw: dict, stamp: int | None, action: str) -> None:
@@ -199,10 +199,9 @@ def form_diff(form_id: int):
 def _version_spec(form_spec: FormSpec, key: str) -> dict:
     if key == WORKING:
         return form_working.working_copy(db.session, form_spec).spec
-    if key.isdigit() and int(key) == form_spec.version:
+    if parse_int(key) == form_spec.version:
         return form_spec.spec
-    revision = revisions.get(db.session, form_versions.KIND, form_spec.id,
-                             int(key) if key.isdigit() else 0)
+    revision = revisions.get(db.session, form_versions.KIND, form_spec.id, parse_int(key, 0))
     return revision.data if revision is not None else abort(404)
 
 

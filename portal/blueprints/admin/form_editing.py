@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from portal.edge import parse_int
 from portal.services import eforms
 
 #: The attributes each type has besides name, type, label, hint, help, example, show_if.
@@ -88,8 +89,8 @@ def read(form: MultiDict, procedure_code: str) -> Posted:
     for attr in ("source", "declaration"):
         _put(raw, attr, clean(form.get(attr), multiline=True))
     component = clean(form.get("component")) or "0"
-    if component.isdigit():
-        raw["component"] = int(component)
+    if (number := parse_int(component)) is not None:
+        raw["component"] = number
     else:
         posted.problem("", "component", _("Nhập số thứ tự (1, 2 …) hoặc 0."), component)
     raw["sections"] = [_read_section(form, i, posted) for i in range(count)]
@@ -98,7 +99,7 @@ def read(form: MultiDict, procedure_code: str) -> Posted:
 
 
 def _int(value: str | None, low: int, high: int) -> int:
-    return max(low, min(int(value), high)) if value and value.isdigit() else low
+    return max(low, min(parse_int(value, low), high))
 
 
 def _put(raw: dict, attr: str, value) -> None:

@@ -22,6 +22,7 @@ from portal.blueprints.admin.settings_forms import (
     OfficialForm,
 )
 from portal.blueprints.admin.views import bp
+from portal.edge import parse_int
 from portal.extensions import db
 from portal.htmx import render
 from portal.models import Agency, AgencyLevel, Field, Official, Role
@@ -52,7 +53,7 @@ def agencies():
 def new_agency():
     """Add an agency or unit (``?cap-tren=<id>`` proposes its parent)."""
     parent = request.args.get("cap-tren", "")
-    form = AgencyForm(data={"parent": parent if parent.isdigit() else "",
+    form = AgencyForm(data={"parent": parent if parse_int(parent) is not None else "",
                             "level": AgencyLevel.UNIT.value})
     return _agency_form(form, None)
 

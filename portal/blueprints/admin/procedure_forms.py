@@ -36,6 +36,7 @@ from portal.blueprints.admin.procedure_rows import (
     listed,
     rows_out,
 )
+from portal.edge import parse_int
 from portal.extensions import db
 from portal.forms import choices
 from portal.models import Channel
@@ -156,7 +157,7 @@ class ProcedureForm(FlaskForm):
             "level": LEVELS.get(self.level.data) or (int(self.level.data)
                                                      if self.level.data else None),
             "online_result": bool(self.online_result.data),
-            "agency_id": int(self.agency.data) if (self.agency.data or "").isdigit() else None,
+            "agency_id": parse_int(self.agency.data),
             "applicant_types": list(self.applicant_types.data or []),
             "process_plan": rows_out(self.plan) or None,
         })

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, Form, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, ValidationError
 
+from portal.edge import parse_int
 from portal.forms import choices
 from portal.models import FeeKind
 from portal.services import catalog_io, parsing
@@ -55,7 +56,7 @@ def _count(text: str | None, *, minimum: int = 0) -> int | None:
     text = clean(text)
     if text is None:
         return None
-    return int(text) if text.isdigit() and int(text) >= minimum else -1
+    return parse_int(text, -1, minimum=minimum)
 
 
 class StepRow(Row):

@@ -25,6 +25,7 @@ from portal.blueprints.admin.procedure_forms import (
     form_data,
 )
 from portal.blueprints.admin.views import bp
+from portal.edge import arg_int, parse_int
 from portal.extensions import db
 from portal.forms import choices
 from portal.htmx import render
@@ -64,10 +65,10 @@ def procedures():
     fields = db.session.execute(select(Field.id, Field.name).order_by(
         Field.sort_order, Field.name)).all()
     form.field.choices = choices([("", _("Tất cả"))] + [(str(i), n) for i, n in fields])
-    field_id = int(form.field.data) if (form.field.data or "").isdigit() else None
+    field_id = parse_int(form.field.data)
     results = editor.find(db.session, q=form.q.data, field_id=field_id,
                           published=form.published(),
-                          page=request.args.get("trang", 1, type=int) or 1)
+                          page=arg_int("trang", 1, minimum=1))
     args = {key: value for key, value in request.args.items() if key != "trang" and value}
     return render("admin/procedures/index.html", fragment="results", form=form,
                   results=results, args=args)
@@ -217,8 +218,8 @@ def procedure_diff(procedure_id: int):
     """What changed between two versions (``?tu=&den=``; by default the last two)."""
     procedure = _procedure_or_404(procedure_id)
     history = revisions.history(db.session, editor.KIND, procedure.id) or abort(404)
-    new_number = request.args.get("den", history[0].number, type=int)
-    old_number = request.args.get("tu", new_number - 1, type=int)
+    new_number = arg_int("den", history[0].number)
+    old_number = arg_int("tu", new_number - 1)
     old = revisions.get(db.session, editor.KIND, procedure.id, old_number) or abort(404)
     new = revisions.get(db.session, editor.KIND, procedure.id, new_number) or abort(404)
     return render("admin/procedures/diff.html", procedure=procedure, history=history,

@@ -21,6 +21,7 @@ from portal.blueprints.admin.settings_forms import (
     SettingsForm,
 )
 from portal.blueprints.admin.views import bp
+from portal.edge import parse_int
 from portal.extensions import db
 from portal.htmx import render, wants_fragment
 from portal.models import Job
@@ -161,8 +162,8 @@ def _hours_form() -> OfficeHoursForm:
 def _with_extra_period(formdata: MultiDict) -> MultiDict:
     """The submitted office hours with one more, empty, period (up to the maximum)."""
     data = MultiDict(formdata)
-    indices = {int(key.split("-")[1]) for key in data
-               if key.startswith("periods-") and key.split("-")[1].isdigit()}
+    indices = {parse_int(key.split("-")[1], maximum=MAX_PERIODS) for key in data
+               if key.startswith("periods-")} - {None}
     if len(indices) < MAX_PERIODS:
         new = max(indices, default=-1) + 1
         data[f"periods-{new}-start"] = data[f"periods-{new}-end"] = ""

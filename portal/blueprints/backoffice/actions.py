@@ -9,14 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.blueprints.backoffice.views import bp, dossier_page, find_or_404
+from portal.edge import parse_int
 from portal.extensions import db
 from portal.models import Agency, Channel, Consultation, Dossier, DossierComponent, User
 from portal.services import conversation, counter, jobs, office, uploads
 
 
 def _int(name: str) -> int:
-    raw = request.form.get(name, "")
-    return int(raw) if raw.isdigit() else 0
+    return parse_int(request.form.get(name), 0)
 
 
 def _accept(d: Dossier):

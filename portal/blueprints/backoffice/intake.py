@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.blueprints.backoffice.views import bp, today
 from portal.db import begin_writing
+from portal.edge import parse_int
 from portal.extensions import db
 from portal.htmx import render
 from portal.models import Channel, Procedure, Role
@@ -50,9 +51,10 @@ def intake():
 
 
 def _procedure(raw: str) -> Procedure | None:
-    if not raw.isdigit():
+    procedure_id = parse_int(raw)
+    if procedure_id is None:
         return None
-    return db.session.scalar(select(Procedure).where(Procedure.id == int(raw),
+    return db.session.scalar(select(Procedure).where(Procedure.id == procedure_id,
                                                      Procedure.published.is_(True)))
 
 

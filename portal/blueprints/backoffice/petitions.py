@@ -17,6 +17,7 @@ from sqlalchemy import select
 from portal.blueprints.backoffice.views import bp
 from portal.blueprints.feedback.forms import CHANNEL_LABELS, RecordForm
 from portal.blueprints.feedback.views import page_number, published_procedures
+from portal.edge import parse_int
 from portal.extensions import db
 from portal.htmx import render
 from portal.models import Agency, Petition, PetitionChannel, PetitionStatus, User
@@ -152,4 +153,5 @@ def petition_act(code: str, action: str):
 
 
 def _get(model, raw: str):
-    return db.session.get(model, int(raw)) if raw.isdigit() else None
+    number = parse_int(raw)
+    return db.session.get(model, number) if number is not None else None

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.edge import arg_int
 from portal.extensions import db, login_manager
 from portal.htmx import render
 from portal.models import (
@@ -59,9 +60,10 @@ def today() -> date:
 # --- The inbox ------------------------------------------------------------------------------
 
 
-def _int(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
+def _channel() -> Channel | None:
+    """The ``kenh`` filter; one naming no channel is ignored (never a 500)."""
+    value = arg_int("kenh")
+    return Channel(value) if value in set(Channel) else None
 
 
 def _filters() -> backoffice.InboxFilters:
@@ -70,10 +72,10 @@ def _filters() -> backoffice.InboxFilters:
     args = request.args
     return backoffice.InboxFilters(
         tab=args.get("tab", "cho-tiep-nhan"), q=args.get("q", "").strip()[:100],
-        procedure_id=_int("thu-tuc"), field_id=_int("linh-vuc"), channel=_int("kenh"),
+        procedure_id=arg_int("thu-tuc"), field_id=arg_int("linh-vuc"), channel=_channel(),
         start=parse_day(args.get("tu")), end=parse_day(args.get("den")),
         overdue=args.get("qua-han") == "1", mine=args.get("cua-toi") == "1",
-        page=_int("trang") or 1)
+        page=arg_int("trang", 1, minimum=1))
 
 
 @bp.get("")

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.blueprints.feedback.forms import SendForm
+from portal.edge import arg_int
 from portal.extensions import config_limit, db, limiter
 from portal.htmx import render
 from portal.models import Petition, PetitionChannel, Procedure
@@ -40,8 +41,7 @@ def sending_limit(key: str, refused_page: Callable[[str], Response]):
 
 def page_number() -> int:
     """The ``trang`` argument (1 when missing or not a number)."""
-    raw = request.args.get("trang", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10000 else 1
+    return arg_int("trang", 1, minimum=1, maximum=9999)
 
 
 def published_procedures() -> list[Procedure]:

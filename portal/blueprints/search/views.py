@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request, url_for
 
+from portal.edge import arg_int
 from portal.extensions import db
 from portal.htmx import render, wants_fragment
 from portal.models import SearchKind
@@ -15,7 +16,7 @@ bp = Blueprint("search", __name__, url_prefix="/tim-kiem")
 def index():
     """Search procedures (paginated), guides and FAQ entries for ``q``."""
     q = request.args.get("q", "").strip()[:200]
-    page = request.args.get("trang", 1, type=int)
+    page = arg_int("trang", 1, minimum=1)
     results = guides = faqs = None
     if q:
         found = search.find(db.session, q)  # one query to the index for every kind

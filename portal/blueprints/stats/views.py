@@ -17,6 +17,7 @@ from flask import Blueprint, abort, current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from portal.edge import parse_int
 from portal.extensions import config_limit, db
 from portal.htmx import render
 from portal.services import charts, stats, stats_tables, workdays
@@ -53,9 +54,10 @@ def _year(years: list[int], today: date) -> int:
     asked = request.args.get("nam", "")
     if not asked:
         return today.year
-    if not asked.isdigit() or int(asked) not in years:
+    year = parse_int(asked)
+    if year not in years:
         abort(404)
-    return int(asked)
+    return year
 
 
 def _csv(table: stats_tables.Table, year: int):
