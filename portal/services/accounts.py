@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal.db import begin_writing
+from portal.db import begin_writing, release_write_lock
 from portal.links import external_url
 from portal.models import Agency, Draft, PhoneCode, Profile, Role, User, UserRole, utcnow
 from portal.services import audit, messaging, throttle, tokens
@@ -112,7 +112,11 @@ def send_verification(session: Session, user: User,
                             token=tokens.make(tokens.VERIFY_EMAIL, user))
         messaging.queue_email(session, user.email, "verify_email", user=user, link=link)
     elif user.phone and not user.phone_verified_at:
-        code, code_hash = phone_code or _new_phone_code()
+        if phone_code is None:  # a new code is hashed with no lock held
+            release_write_lock(session)
+            phone_code = _new_phone_code()
+            begin_writing(session)
+        code, code_hash = phone_code
         row = session.get(PhoneCode, user.id) or PhoneCode(user_id=user.id)
         row.code_hash = code_hash
         row.expires_at = utcnow() + timedelta(minutes=15)
@@ -136,13 +140,21 @@ def verify_email(session: Session, token: str) -> User:
 
 
 def verify_phone(session: Session, user: User, code: str) -> bool:
-    """Check a code sent by SMS (5 tries per code)."""
+    """Check a code sent by SMS (5 tries per code). The try is counted and committed before
+    the (slow) hash is checked with no lock held, so parallel guesses all count."""
+    begin_writing(session)
     row = session.get(PhoneCode, user.id)
     if row is None or row.expires_at < utcnow() or row.attempts >= 5:
         return False
     row.attempts += 1
-    if not check_password(row.code_hash, code.strip()):
+    code_hash = row.code_hash
+    release_write_lock(session)
+    if not check_password(code_hash, code.strip()):
         return False
+    begin_writing(session)
+    row = session.get(PhoneCode, user.id)
+    if row is None or row.code_hash != code_hash:
+        return False  # a new code was sent meanwhile
     user.phone_verified_at = utcnow()
     session.delete(row)
     audit.record(session, audit.PHONE_VERIFIED, actor=user, object_type="user", object_id=user.id)
@@ -200,9 +212,16 @@ def request_password_reset(session: Session, identifier: str, address: str | Non
 
 def reset_password(session: Session, token: str, new_password: str,
                    address: str | None) -> User:
-    """Set a new password from a reset link; the link then stops working (single use)."""
+    """Set a new password from a reset link; the link then stops working (single use).
+
+    The new password is hashed with no lock held; the link is checked again afterwards,
+    so of two uses at once only one sets a password."""
+    check_reset_token(session, token)
+    release_write_lock(session)
+    new_hash = hash_password(new_password)
+    begin_writing(session)
     user = check_reset_token(session, token)
-    _set_password(user, new_password)
+    _set_hash(user, new_hash)
     if user.email and not user.email_verified_at:
         user.email_verified_at = utcnow()  # the link reached that mailbox
     audit.record(session, audit.PASSWORD_RESET, actor=user, address=address)
@@ -226,15 +245,22 @@ def _user_for_token(session: Session, purpose: str, token: str, max_age: int) ->
 
 def change_password(session: Session, user: User, current: str, new: str,
                     address: str | None) -> None:
-    """Change a password, ending the user's other sessions."""
-    if not check_password(user.password_hash, current):
+    """Change a password, ending the user's other sessions (both hashes are computed with
+    no lock held; a password changed meanwhile elsewhere makes this one fail)."""
+    stored = user.password_hash
+    release_write_lock(session)
+    if not check_password(stored, current):
         raise AccountError("wrong-password")
-    _set_password(user, new)
+    new_hash = hash_password(new)
+    begin_writing(session)
+    if user.password_hash != stored:
+        raise AccountError("wrong-password")
+    _set_hash(user, new_hash)
     audit.record(session, audit.PASSWORD_CHANGED, actor=user, address=address)
 
 
-def _set_password(user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
+def _set_hash(user: User, password_hash: str) -> None:
+    user.password_hash = password_hash
     user.session_version += 1  # every other session ends
 
 
@@ -250,7 +276,12 @@ def delete_account(session: Session, user: User, password: str, address: str | N
     The row stays (anonymised) so that dossiers already submitted, which the law requires the
     authority to keep, still point at their applicant record.
     """
-    if not check_password(user.password_hash, password):
+    stored = user.password_hash
+    release_write_lock(session)  # the password is checked with no lock held
+    if not check_password(stored, password):
+        raise AccountError("wrong-password")
+    begin_writing(session)
+    if user.password_hash != stored:
         raise AccountError("wrong-password")
     audit.record(session, audit.ACCOUNT_DELETED, actor=user, address=address,
                  object_type="user", object_id=user.id)
@@ -286,10 +317,14 @@ def create_staff(session: Session, actor: User | None, *, email: str, display_na
                  roles: set[Role], agency: Agency | None, password: str | None = None,
                  address: str | None = None) -> User:
     """Create a staff account; without a password, the person sets one from an e-mailed link."""
+    if password:  # hashed with no lock held
+        release_write_lock(session)
+    password_hash = hash_password(password) if password else None
+    begin_writing(session)
     if find_by_identifier(session, email):
         raise AccountError("email-taken")
     user = User(email=email, display_name=display_name, agency=agency,
-                password_hash=hash_password(password) if password else None,
+                password_hash=password_hash,
                 email_verified_at=utcnow(),
                 role_rows=[UserRole(role=role) for role in sorted(roles)])
     session.add(user)
