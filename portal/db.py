@@ -9,7 +9,7 @@ import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import Engine, event, inspect, select
 from sqlalchemy.orm import Session
 
@@ -236,10 +236,14 @@ def release_write_lock(session) -> None:
     session.commit()
 
 
-def assert_no_write_lock(session, work: str) -> None:
-    """Slow work (password hashing, scanning, file I/O) must not run while the session holds
-    the SQLite write lock: every other writer would wait for it. A bug in tests, a warning
-    in production."""
+def assert_no_write_lock(work: str, session=None) -> None:
+    """Slow work (password hashing, scanning, file I/O) must not run while the request's
+    session holds the SQLite write lock: every other writer would wait for it. A bug in
+    tests, a warning in production."""
+    if session is None:
+        if not has_app_context():
+            return
+        session = db.session
     if not holds_write_lock(session):
         return
     message = f"{work} while holding the database write lock; commit first"

@@ -13,7 +13,6 @@ from datetime import date
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
 
 from portal import clock
 from portal.models import (
@@ -49,23 +48,29 @@ def by_component(attachments: list[Attachment]) -> dict[int | None, list[Attachm
     return grouped
 
 
-def add_upload(session: Session, draft: Draft, component: DossierComponent,
-               storage: FileStorage, user: User | None) -> Attachment:
-    """Check, store and attach one uploaded file; :class:`uploads.UploadError` otherwise."""
-    count = session.scalar(select(Attachment.id).where(
+def room_for(session: Session, draft: Draft, component: DossierComponent) -> None:
+    """:class:`uploads.UploadError` when the component already has its most files."""
+    full = session.scalar(select(Attachment.id).where(
         Attachment.draft_id == draft.id, Attachment.component_id == component.id)
         .order_by(Attachment.id.desc()).offset(MAX_FILES_PER_COMPONENT - 1).limit(1))
-    if count is not None:
+    if full is not None:
         from flask_babel import gettext as _
 
         raise uploads.UploadError(_("Mỗi thành phần hồ sơ có tối đa %(n)d tệp. Hãy gộp các "
                                     "trang vào một tệp PDF.", n=MAX_FILES_PER_COMPONENT))
-    stored = uploads.accept(storage, uploads.rule_for(component))
+
+
+def attach(session: Session, draft: Draft, component: DossierComponent,
+           stored: uploads.StoredFile, user: User | None) -> Attachment:
+    """Attach a file already checked and stored (:func:`uploads.accept`, run before the
+    transaction that writes, so the write lock never waits for a scan); the same file
+    chosen twice is attached once. :class:`uploads.UploadError` when there is no room."""
     same = session.scalar(select(Attachment).where(
         Attachment.draft_id == draft.id, Attachment.component_id == component.id,
         Attachment.sha256 == stored.sha256))
-    if same is not None:  # the same file chosen twice is attached once
+    if same is not None:
         return same
+    room_for(session, draft, component)
     attachment = Attachment(
         sha256=stored.sha256, filename=stored.filename, media_type=stored.media_type,
         size=stored.size, component_id=component.id, component_name=component.name,

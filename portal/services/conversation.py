@@ -21,8 +21,20 @@ class MessageError(ValueError):
     """A message that cannot be sent; the text says why (for the person writing it)."""
 
 
+def checked_files(files: list) -> list[uploads.StoredFile]:
+    """The chosen files checked and stored (done by views before the transaction that
+    records the message; :func:`post` only matches them then).
+
+    :raises MessageError: too many files. :raises uploads.UploadError: a file was refused.
+    """
+    chosen = [f for f in files if f and f.filename]
+    if len(chosen) > MAX_FILES:
+        raise MessageError(_("Mỗi tin nhắn gửi kèm tối đa %(n)d tệp.", n=MAX_FILES))
+    return [uploads.accept(storage, uploads.rule_for(None)) for storage in chosen]
+
+
 def post(session: Session, dossier: Dossier, author: User, body: str,
-         files: list[FileStorage] = ()) -> DossierMessage:
+         files: list[FileStorage | uploads.StoredFile] = ()) -> DossierMessage:
     """Add a message (and its files) to the dossier and notify the other side.
 
     :raises MessageError: empty, too long, or too many files.
@@ -37,7 +49,7 @@ def post(session: Session, dossier: Dossier, author: User, body: str,
                              n=MAX_BODY))
     if len(chosen) > MAX_FILES:
         raise MessageError(_("Mỗi tin nhắn gửi kèm tối đa %(n)d tệp.", n=MAX_FILES))
-    stored = [uploads.accept(storage, uploads.rule_for(None)) for storage in chosen]
+    stored = checked_files(chosen)
     from_staff = author.is_staff and author.id != dossier.user_id
     message = DossierMessage(
         dossier=dossier, author_id=author.id, from_staff=from_staff, body=text,

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
+from portal.db import assert_no_write_lock
 from portal.services import clamav, files, upload_content
 
 if TYPE_CHECKING:
@@ -195,14 +196,21 @@ def _shown(name: str) -> str:
     return shown if len(shown) <= 80 else shown[:79] + "…"
 
 
-def accept(storage: FileStorage, rule: FileRule) -> StoredFile:
+def accept(storage: FileStorage | StoredFile, rule: FileRule) -> StoredFile:
     """Check an uploaded file against ``rule`` and keep it in the file store.
 
     The checks run in order (name, size, content type, extension, virus scan); the file is
     stored only if all pass.
 
+    Views run it before the transaction that records the file (the write lock is never
+    held while a file is read, scanned and written) and hand the :class:`StoredFile` to
+    the service, which calls this again: a stored file is then only matched to ``rule``.
+
     :raises UploadError: with the message to show; nothing has been stored.
     """
+    if isinstance(storage, StoredFile):
+        return _matching(storage, rule)
+    assert_no_write_lock("checking and storing an upload")
     if not storage or not storage.filename:
         raise UploadError(_("Chưa chọn tệp nào. Hãy bấm “Chọn tệp” và chọn giấy tờ cần nộp."))
     name = sanitise_filename(storage.filename)
@@ -226,6 +234,26 @@ def accept(storage: FileStorage, rule: FileRule) -> StoredFile:
     stream.seek(0)
     digest = files.store().put_stream(stream)
     return StoredFile(digest, name, FILE_TYPES[kind].media_type, size)
+
+
+def accept_all(storages: list, rule: FileRule) -> tuple[list[StoredFile], list[str]]:
+    """:func:`accept` each chosen file: those kept, and the messages of those refused."""
+    kept, refused = [], []
+    for storage in storages:
+        try:
+            kept.append(accept(storage, rule))
+        except UploadError as error:  # its message names the file
+            refused.append(str(error))
+    return kept, refused
+
+
+def _matching(stored: StoredFile, rule: FileRule) -> StoredFile:
+    """A file checked earlier, if ``rule`` takes its type and size too."""
+    kinds = {FILE_TYPES[kind].media_type for kind in rule.kinds}
+    if stored.media_type not in kinds or stored.size > rule.max_bytes:
+        raise UploadError(_("Tệp “%(name)s” không dùng được cho giấy tờ này, nhận các loại: "
+                            "%(kinds)s.", name=stored.filename, kinds=_kind_list(rule)))
+    return stored
 
 
 def _measure(stream: BinaryIO, name: str, rule: FileRule) -> int:

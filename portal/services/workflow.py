@@ -13,6 +13,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from portal.db import lock_row
 from portal.models import (
     Dossier,
     DossierEvent,
@@ -133,7 +134,11 @@ def apply(session: Session, dossier: Dossier, action: str, actor: User, *,
           details: dict | None = None) -> DossierEvent:
     """Take ``action`` on ``dossier``; :class:`IllegalTransition` when not allowed.
     ``details`` go to the audit entry (e.g. what changed besides the status).
+
+    The dossier is read again under a row lock first: of two officers acting on it at
+    once, the second sees what the first did (and may be refused), never a stale status.
     """
+    lock_row(session, dossier)
     spec = ACTIONS[action]
     if dossier.status not in spec.sources or spec.target is None:
         raise IllegalTransition(f"{action} is not allowed from {dossier.status.name}")

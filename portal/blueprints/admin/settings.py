@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from portal.db import release_write_lock
 from portal.blueprints.admin import organisation  # noqa: F401 (registers its routes on bp)
 from portal.blueprints.admin.access import editor_required
 from portal.blueprints.admin.settings_forms import (
@@ -68,8 +69,10 @@ def logo_upload():
     """Use an uploaded PNG or JPEG picture as the logo."""
     form = LogoForm()
     if form.validate_on_submit():
+        release_write_lock(db.session)  # the picture is checked with no lock held
         try:
-            settings_editor.set_logo(db.session, form.logo.data, current_user)
+            stored = uploads.accept(form.logo.data, settings_editor.LOGO_RULE)
+            settings_editor.set_logo(db.session, stored, current_user)
         except uploads.UploadError as error:
             form.logo.errors = [*form.logo.errors, str(error)]
         else:

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.blueprints.applications.views import bp, open_draft
-from portal.db import begin_writing
+from portal.db import begin_writing, release_write_lock
 from portal.extensions import config_limit, db, login_manager
 from portal.htmx import render, wants_fragment
 from portal.models import Attachment, Channel, Dossier, DossierComponent, Draft
@@ -107,15 +107,33 @@ def upload(token: str, component_id: int):
     component = _component_of(draft, component_id)
     chosen = [f for f in request.files.getlist("tep") if f and f.filename]
     errors = [_("Hãy chọn tệp cần tải lên.")] if not chosen else []
-    for storage in chosen:
+    stored, refused = _checked(db.session, draft, component, chosen)
+    draft = open_draft(token)  # read again, under the write lock, after the slow part
+    component = _component_of(draft, component_id)
+    done = 0
+    for item in stored:
         try:
-            attachments.add_upload(db.session, draft, component, storage, _user())
-        except uploads.UploadError as error:  # its message names the file
-            errors.append(str(error))
+            attachments.attach(db.session, draft, component, item, _user())
+            done += 1
+        except uploads.UploadError as error:
+            refused.append(str(error))
     db.session.commit()
-    done = len(chosen) - len(errors) if chosen else 0
+    errors += list(dict.fromkeys(refused))  # "no room" once, not once per file
     message = ngettext("Đã tải lên %(num)d tệp.", "Đã tải lên %(num)d tệp.", done) if done else ""
     return _after_change(draft, token, component, errors, message)
+
+
+def _checked(session, draft: Draft, component: DossierComponent,
+             chosen: list) -> tuple[list[uploads.StoredFile], list[str]]:
+    """Check, scan and store the chosen files with no transaction open (the write lock is
+    not held while a file is read, scanned and written); their messages when refused."""
+    rule = uploads.rule_for(component)
+    try:
+        attachments.room_for(session, draft, component)
+    except uploads.UploadError as error:
+        return [], [str(error)]
+    release_write_lock(session)
+    return uploads.accept_all(chosen, rule)
 
 
 def _user():

@@ -10,9 +10,10 @@ from flask_login import current_user
 
 from portal.blueprints.backoffice.views import bp, dossier_page, find_or_404
 from portal.edge import parse_int
+from portal.db import release_write_lock
 from portal.extensions import db
 from portal.models import Agency, Channel, Consultation, Dossier, DossierComponent, User
-from portal.services import conversation, counter, jobs, office, uploads
+from portal.services import conversation, counter, jobs, office, results, uploads
 
 
 def _int(name: str) -> int:
@@ -35,7 +36,11 @@ def _consult(d: Dossier):
 
 
 def _approve(d: Dossier):
-    return office.approve(db.session, d, current_user, request.files.get("ket-qua"))
+    signed = request.files.get("ket-qua")
+    if signed and signed.filename:  # checked and stored with no lock held
+        release_write_lock(db.session)
+        signed = uploads.accept(signed, results.RESULT_TYPES)
+    return office.approve(db.session, d, current_user, signed)
 
 
 def _extend(d: Dossier):
@@ -131,9 +136,14 @@ def scan(code: str, component_id: int):
     chosen = [f for f in request.files.getlist("tep") if f and f.filename]
     errors = [] if chosen else [_("Hãy chọn tệp bản quét.")]
     paper = PAPERS.get(request.form.get("loai-ban", ""))
-    for storage in chosen:
+    rule = uploads.rule_for(component)
+    release_write_lock(db.session)  # files are checked and scanned with no lock held
+    stored, refused = uploads.accept_all(chosen, rule)
+    errors += refused
+    dossier = find_or_404(code)
+    for item in stored:
         try:
-            counter.add_scan(db.session, dossier, component, storage, current_user, paper)
+            counter.add_scan(db.session, dossier, component, item, current_user, paper)
         except (office.OfficeError, uploads.UploadError) as error:
             errors.append(str(error))
     db.session.commit()
@@ -147,9 +157,10 @@ def scan(code: str, component_id: int):
 def message(code: str):
     """Write to the citizen about the dossier (they are notified)."""
     dossier = find_or_404(code)
+    release_write_lock(db.session)  # files are checked and scanned with no lock held
     try:
-        conversation.post(db.session, dossier, current_user, _text("noi-dung"),
-                          request.files.getlist("tep"))
+        files = conversation.checked_files(request.files.getlist("tep"))
+        conversation.post(db.session, dossier, current_user, _text("noi-dung"), files)
     except (conversation.MessageError, uploads.UploadError) as error:
         db.session.rollback()
         return dossier_page(find_or_404(code), 422, {"tin-nhan": str(error)},

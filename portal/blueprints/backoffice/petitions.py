@@ -18,6 +18,7 @@ from portal.blueprints.backoffice.views import bp
 from portal.blueprints.feedback.forms import CHANNEL_LABELS, RecordForm
 from portal.blueprints.feedback.views import page_number, published_procedures
 from portal.edge import parse_int
+from portal.db import release_write_lock
 from portal.extensions import db
 from portal.htmx import render
 from portal.models import Agency, Petition, PetitionChannel, PetitionStatus, User
@@ -47,6 +48,7 @@ def petition_record():
     if not form.validate_on_submit():
         return render("feedback/office_record.html", form=form, rule=uploads.rule_for(None),
                       status=422 if form.errors else 200, max_files=petitions.MAX_FILES)
+    release_write_lock(db.session)  # files are checked and scanned with no lock held
     try:
         stored = petitions.store_files(request.files.getlist(form.tep.name))
     except uploads.UploadError as error:

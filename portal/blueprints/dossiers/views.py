@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal.db import release_write_lock
 from portal.extensions import config_limit, db
 from portal.htmx import render, wants_fragment
 from portal.models import (
@@ -119,8 +120,10 @@ def post_message(code: str):
     """Send the office a message, with files; the thread re-rendered (htmx) or the page."""
     dossier = _mine(code)
     body = request.form.get("noi-dung", "")
+    release_write_lock(db.session)  # files are checked and scanned with no lock held
     try:
-        conversation.post(db.session, dossier, current_user, body, request.files.getlist("tep"))
+        files = conversation.checked_files(request.files.getlist("tep"))
+        conversation.post(db.session, dossier, current_user, body, files)
     except (conversation.MessageError, uploads.UploadError) as error:
         db.session.rollback()
         return _detail_page(_mine(code), status=422, message_error=str(error), body=body)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.blueprints.feedback.forms import SendForm
 from portal.edge import arg_int
+from portal.db import release_write_lock
 from portal.extensions import config_limit, db, limiter
 from portal.htmx import render
 from portal.models import Petition, PetitionChannel, Procedure
@@ -72,6 +73,7 @@ def send():
     if not form.validate_on_submit():
         return _form_page(form, 422 if form.errors else 200)
     g.files_checked = True
+    release_write_lock(db.session)  # files are checked and scanned with no lock held
     try:
         stored = petitions.store_files(request.files.getlist(form.tep.name))
     except uploads.UploadError as error:
