@@ -11,6 +11,8 @@ from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 
 from portal import clock
+from portal.edge import date_from_parts
+from portal.services.identity import name_problems
 
 
 def choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
@@ -53,22 +55,33 @@ class DateParts(Field):
             return  # the field was not on the submitted page
         self.raw = parts
         self.data = None
-        if not any(parts.values()):
-            return
-        if not all(value.isdigit() for value in parts.values()):
+        if any(parts.values()):
+            self._read(parts)
+
+    def _read(self, parts: dict[str, str]) -> None:
+        """Set ``data`` from the typed parts, or say beside the field what is wrong."""
+        day, month, year = (parts[p] for p in ("ngay", "thang", "nam"))
+        if not all(value.isascii() and value.isdigit() for value in (day, month, year)):
             self.process_errors.append(_l("Ngày, tháng, năm chỉ gồm chữ số, ví dụ 27 3 1990."))
-            return
-        day, month, year = (int(parts[p]) for p in ("ngay", "thang", "nam"))
-        if year < 1000:
+        elif len(year) != 4 or int(year) < 1000:
             self.process_errors.append(_l("Năm gồm 4 chữ số, ví dụ 1990."))
-            return
-        try:
-            self.data = date(year, month, day)
-        except ValueError:
-            self.process_errors.append(_l("Ngày này không có thật; kiểm tra lại ngày và tháng."))
+        else:
+            # Bounded parts: a day of 99999999999 is a message here, not an OverflowError.
+            self.data = date_from_parts(day, month, year)
+            if self.data is None:
+                self.process_errors.append(
+                    _l("Ngày này không có thật; kiểm tra lại ngày và tháng."))
 
     def _value(self):
         return self.raw
+
+
+def person_name(_form, field) -> None:
+    """A WTForms validator: a person's name as official papers print it (the one rule is
+    :func:`portal.services.identity.name_problems`)."""
+    problems = name_problems(field.data)
+    if problems:
+        raise ValidationError(problems[0])
 
 
 class PastDate:

@@ -50,6 +50,20 @@ def test_inbox_filters_out_of_range_are_ignored(client, demo, query):
     assert client.get(f"/mot-cua?{query}").status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/quan-tri/nhat-ky?trang=" + "9" * 40,
+                                  "/quan-tri/thu-tuc?trang=²&linh-vuc=" + "9" * 40])
+def test_admin_lists_ignore_page_numbers_beyond_the_database(client, demo, path):
+    """A page number whose offset passed 64 bits overflowed SQLite's INTEGER (500)."""
+    login(client, "quantri@demo.local")
+    assert client.get(path).status_code == 200
+
+
+def test_a_new_form_for_an_impossible_procedure_id_is_refused_with_a_message(client, demo):
+    login(client, "quantri@demo.local")
+    response = client.post("/quan-tri/bieu-mau/moi", data={"procedure": "9" * 40})
+    assert response.status_code == 422
+
+
 @pytest.mark.parametrize("query", ["nam=²", "nam=" + "9" * 5000, "nam=99999999999"])
 def test_statistics_of_an_impossible_year_are_not_found(client, query):
     assert client.get(f"/thong-ke?{query}").status_code == 404

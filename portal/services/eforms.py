@@ -35,6 +35,7 @@ from typing import Any, Callable
 from flask_babel import lazy_gettext as _l
 
 from portal import clock
+from portal.edge import date_from_parts
 from portal.services.identity import (
     cccd_problems,
     email_problems,
@@ -486,13 +487,8 @@ def date_parts(data: dict, key: str) -> tuple[str, str, str]:
 
 
 def parse_date(data: dict, key: str) -> date | None:
-    day, month, year = date_parts(data, key)
-    if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
-        return None
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        return None
+    """The date typed for ``key``; None when it is not a day on the calendar."""
+    return date_from_parts(*date_parts(data, key))
 
 
 def _check_date(spec, inst, data, options, today) -> Result:
@@ -508,7 +504,7 @@ def _check_date(spec, inst, data, options, today) -> Result:
                       values)
     value = parse_date(data, key)
     if value is None:
-        if not year.isdigit() or len(year) != 4:
+        if not (year.isascii() and year.isdigit() and len(year) == 4):
             return Result(str(_l("Năm gồm 4 chữ số, ví dụ 1990.")), values)
         return Result(str(_l("Ngày %(d)s/%(m)s/%(y)s không có trên lịch. Hãy kiểm tra lại.",
                              d=day, m=month, y=year)), values)

@@ -96,6 +96,53 @@ def email_problems(raw: str | None) -> list[str]:
     return []
 
 
+#: Besides letters and spaces, what names on official papers hold: Thu-Hà, O'Brien, H'Hen Niê
+#: (also typed with ’, ʼ or the ʻokina), St. John.
+NAME_PUNCTUATION = frozenset("-'.\u2019\u02bc\u02bb")
+#: Combining marks one letter may carry once composed (NFC): Vietnamese needs none, some Latin
+#: scripts one or two; a pile of them is a rendering attack, not a name.
+MAX_MARKS_PER_LETTER = 2
+NAME_MESSAGE = _l("Họ và tên chỉ gồm chữ cái (có dấu hoặc không), dấu cách, dấu gạch nối (-), "
+                  "dấu nháy (') và dấu chấm (.); không có chữ số, biểu tượng hay ký hiệu "
+                  "như < >.")
+
+
+def normalize_name(raw: str | None) -> str:
+    """A name as stored: NFC, runs of spaces made one, no outer spaces."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", raw or "")).strip()
+
+
+def name_problems(raw: str | None) -> list[str]:
+    """What keeps ``raw`` from being a person's name on an official paper (empty: nothing;
+    an empty name is the form's own concern).
+
+    Letters of the Latin script (Vietnamese and others, with their marks), spaces, hyphen,
+    apostrophe and dot; no digits, emoji, markup, control or invisible characters.
+    """
+    name = normalize_name(raw)
+    if name and not _is_name(name):
+        return [str(NAME_MESSAGE)]
+    return []
+
+
+def _is_name(name: str) -> bool:
+    letters = marks = 0
+    after_letter = False
+    for char in name:
+        if unicodedata.category(char).startswith("M"):
+            marks += 1  # a combining mark belongs to the letter before it
+            if not after_letter or marks > MAX_MARKS_PER_LETTER:
+                return False
+            continue
+        marks = 0
+        after_letter = char.isalpha() and unicodedata.name(char, "").startswith("LATIN ")
+        if after_letter:
+            letters += 1
+        elif char != " " and char not in NAME_PUNCTUATION:
+            return False
+    return letters > 0
+
+
 def identifier_kind(raw: str) -> str:
     """How someone logs in: ``"email"``, ``"id_number"`` (12 digits) or ``"phone"``."""
     raw = raw.strip()

@@ -39,11 +39,18 @@ def _require(user: User, *roles: Role) -> None:
         raise OfficeError(_("Tài khoản của bạn không có quyền thực hiện thao tác này."))
 
 
+#: The longest note, reason or answer an officer's action keeps.
+TEXT_LIMIT = 5000
+
+
 def _text(value: str | None, what: str, minimum: int = 3) -> str:
     text = (value or "").strip()
     if len(text) < minimum:
         raise OfficeError(_("Nhập %(what)s.", what=what))
-    return text[:5000]
+    if len(text) > TEXT_LIMIT:  # said, never cut: the officer shortens it
+        raise OfficeError(_("Tối đa %(n)d ký tự cho %(what)s (đã nhập %(m)d). Hãy rút gọn.",
+                            n=TEXT_LIMIT, what=what, m=len(text)))
+    return text
 
 
 def _enter_step(dossier: Dossier, index: int) -> None:

@@ -12,7 +12,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 MIN_LENGTH = 8
+#: The longest password accepted (README, "Accounts and security"): long passphrases are
+#: welcome; beyond this a message says so (nothing is cut silently).
 MAX_LENGTH = 256
+#: zxcvbn refuses more than 72 characters and slows down with length: the first 64 are scored
+#: (characters after them only add strength).
+SCORED_LENGTH = 64
 #: zxcvbn score (0–4) a password must reach: 2 = "somewhat guessable" (~10^6–10^8 guesses),
 #: enough with login throttling in front of it.
 MIN_SCORE = 2
@@ -35,9 +40,10 @@ def password_problems(password: str, personal: list[str] | None = None) -> list[
     if len(password) < MIN_LENGTH:
         return [str(_l("Mật khẩu cần có ít nhất %(n)d ký tự.", n=MIN_LENGTH))]
     if len(password) > MAX_LENGTH:
-        return [str(_l("Mật khẩu dài quá %(n)d ký tự.", n=MAX_LENGTH))]
+        return [str(_l("Mật khẩu dài tối đa %(n)d ký tự; mật khẩu vừa nhập có %(m)d ký tự.",
+                       n=MAX_LENGTH, m=len(password)))]
     inputs = [part for part in (personal or []) if part] + list(VIETNAMESE_COMMON)
-    result = zxcvbn(password[:100], user_inputs=inputs)
+    result = zxcvbn(password[:SCORED_LENGTH], user_inputs=inputs)
     if result["score"] < MIN_SCORE:
         return [str(_l("Mật khẩu này dễ đoán (quá phổ biến, hoặc giống tên, số điện thoại, "
                        "ngày sinh). Hãy dùng một cụm vài từ dễ nhớ với bạn, ví dụ "

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.forms import DateParts, PastDate, choices
+from portal.forms import DateParts, PastDate, choices, person_name
 from portal.services.identity import (
     cccd_problems,
     email_key,
@@ -56,7 +56,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
     """Register with an e-mail address or a mobile number, and a password."""
 
     display_name = StringField(_l("Họ và tên"), validators=[
-        DataRequired(_l("Nhập họ và tên.")), Length(max=120)],
+        DataRequired(_l("Nhập họ và tên.")), Length(max=120), person_name],
         render_kw={"autocomplete": "name"})
     email = EmailField(_l("Thư điện tử"), validators=[Optional(), _check(email_problems)],
                        render_kw={"autocomplete": "email", "spellcheck": "false"})
@@ -136,7 +136,7 @@ class ProfileForm(FlaskForm):
     """Personal details reused to fill every form (TT32-11.2c-1)."""
 
     full_name = StringField(_l("Họ, chữ đệm và tên"), validators=[
-        DataRequired(_l("Nhập họ, chữ đệm và tên.")), Length(max=120)],
+        DataRequired(_l("Nhập họ, chữ đệm và tên.")), Length(max=120), person_name],
         render_kw={"autocomplete": "name"})
     birth_date = DateParts(_l("Ngày sinh"), validators=[PastDate(
         _l("Ngày sinh không được sau hôm nay."))])

@@ -55,7 +55,7 @@ def _index(error: str | None = None):
 @editor_required
 def new_form():
     """Start a form for a procedure that has none (version 1: applicant and declaration)."""
-    procedure = db.session.get(Procedure, request.form.get("procedure", 0, type=int))
+    procedure = db.session.get(Procedure, parse_int(request.form.get("procedure"), 0))
     if procedure is None or drafts.form_for(db.session, procedure) is not None:
         return _index(_("Hãy chọn một thủ tục chưa có biểu mẫu điện tử."))
     form_spec = form_working.create(db.session, procedure, form_actions.starter_spec(procedure),

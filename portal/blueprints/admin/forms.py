@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.forms import DateParts, choices
+from portal.forms import DateParts, choices, person_name
 from portal.models import Role
 from portal.services.identity import email_problems
 
@@ -23,7 +23,7 @@ class StaffForm(FlaskForm):
     """A staff account's identity, agency, roles and state."""
 
     display_name = StringField(_l("Họ và tên"), validators=[
-        DataRequired(_l("Nhập họ và tên.")), Length(max=120)])
+        DataRequired(_l("Nhập họ và tên.")), Length(max=120), person_name])
     email = EmailField(_l("Thư điện tử công vụ"), validators=[
         DataRequired(_l("Nhập thư điện tử."))])
     agency = SelectField(_l("Cơ quan, đơn vị"), validate_choice=False)

@@ -21,8 +21,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from portal.edge import parse_int
 from portal.extensions import db
-from portal.forms import choices
+from portal.forms import choices, person_name
 from portal.models import Agency, AgencyLevel, Field
 from portal.services import field_editor, settings_editor
 from portal.services import organisation_editor as org
@@ -189,7 +190,8 @@ class AgencyForm(FlaskForm):
 
     def chosen_parent(self) -> Agency | None:
         """The parent picked (None: the agency is at the top of the tree)."""
-        return db.session.get(Agency, int(self.parent.data)) if self.parent.data else None
+        agency_id = parse_int(self.parent.data)
+        return db.session.get(Agency, agency_id) if agency_id is not None else None
 
     def validate_code(self, field) -> None:
         agency = getattr(self, "_agency", None)
@@ -201,7 +203,7 @@ class AgencyForm(FlaskForm):
             raise ValidationError(_l("Chọn cấp của cơ quan, đơn vị."))
 
     def validate_parent(self, field) -> None:
-        if field.data and (not field.data.isdigit() or self.chosen_parent() is None):
+        if field.data and self.chosen_parent() is None:
             raise ValidationError(_l("Chọn cơ quan cấp trên trong danh sách."))
 
 
@@ -209,7 +211,7 @@ class OfficialForm(FlaskForm):
     """A contact official."""
 
     name = StringField(_l("Họ và tên"), filters=[_strip], validators=[
-        DataRequired(_l("Nhập họ và tên.")), Length(max=255)])
+        DataRequired(_l("Nhập họ và tên.")), Length(max=255), person_name])
     title = StringField(_l("Chức vụ"), filters=[_strip], validators=[
         DataRequired(_l("Nhập chức vụ.")), Length(max=255)])
     title_en = StringField(_l("Chức vụ (tiếng Anh)"), filters=[_strip],
@@ -227,8 +229,8 @@ class OfficialForm(FlaskForm):
 
     def chosen_agency(self) -> Agency | None:
         """The agency picked, None if there is no such agency."""
-        return db.session.get(Agency, int(self.agency.data)) if (
-            self.agency.data or "").isdigit() else None
+        agency_id = parse_int(self.agency.data)
+        return db.session.get(Agency, agency_id) if agency_id is not None else None
 
     def validate_agency(self, field) -> None:
         if self.chosen_agency() is None:

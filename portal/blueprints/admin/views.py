@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.auth import client_address, roles_required
 from portal.blueprints.admin.forms import ROLE_LABELS, AuditFilterForm, StaffForm
+from portal.edge import arg_int
 from portal.extensions import db
 from portal.forms import choices
 from portal.htmx import render
@@ -163,7 +164,7 @@ def audit_log():
     query = _audit_query(form)
     if request.args.get("dinh-dang") == "csv":
         return _csv(db.session.scalars(query.limit(100_000)))
-    page = max(request.args.get("trang", 1, type=int) or 1, 1)
+    page = arg_int("trang", 1, minimum=1)
     events = list(db.session.scalars(query.limit(AUDIT_PAGE + 1).offset((page - 1) * AUDIT_PAGE)))
     args = MultiDict(request.args)
     args.pop("trang", None)

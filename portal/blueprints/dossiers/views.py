@@ -149,6 +149,10 @@ def supplement(code: str):
     return redirect(url_for("applications.review", token=drafts.link_token(draft)), code=303)
 
 
+#: The longest reason for a withdrawal kept (a longer one is refused with a message).
+WITHDRAW_REASON_LIMIT = 1000
+
+
 @bp.route("/<code>/rut", methods=["GET", "POST"])
 @login_required
 def withdraw(code: str):
@@ -157,11 +161,14 @@ def withdraw(code: str):
     if not workflow.allowed(dossier, "withdraw"):
         flash(_("Hồ sơ đã có kết quả hoặc đã kết thúc nên không rút được."), "info")
         return redirect(url_for(".detail", code=code), code=303)
-    reason = (request.form.get("ly-do") or "").strip()[:1000]
+    reason = (request.form.get("ly-do") or "").strip()
     error = None
     if request.method == "POST":
         if len(reason) < 5:
             error = _("Nhập lý do rút hồ sơ (ít nhất 5 ký tự).")
+        elif len(reason) > WITHDRAW_REASON_LIMIT:
+            error = _("Lý do rút hồ sơ dài tối đa %(n)d ký tự (bạn đã nhập %(m)d). Hãy rút "
+                      "gọn.", n=WITHDRAW_REASON_LIMIT, m=len(reason))
         else:
             workflow.withdraw(db.session, dossier, current_user, reason)
             db.session.commit()

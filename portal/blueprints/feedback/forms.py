@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.forms import choices
+from portal.forms import choices, person_name
 from portal.models import PetitionChannel
 from portal.services import petitions
 from portal.services.dossiers import CODE_FORMAT
@@ -71,7 +71,7 @@ class PetitionForm(FlaskForm):
         DataRequired(_l("Nhập nội dung phản ánh, kiến nghị.")), _max(5000)],
         render_kw={"rows": 8})
     name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")),
-                                                    _max(120)],
+                                                    _max(120), person_name],
                        render_kw={"autocomplete": "name"})
     phone = TelField(_l("Số điện thoại"), validators=[Optional(), _phone],
                      render_kw={"autocomplete": "tel", "inputmode": "tel"})
