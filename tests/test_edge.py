@@ -58,6 +58,12 @@ def test_admin_lists_ignore_page_numbers_beyond_the_database(client, demo, path)
     assert client.get(path).status_code == 200
 
 
+def test_the_calendar_of_a_year_in_other_digits_shows_this_year(client, demo):
+    """``?nam=²²²²`` passed ``isdigit()`` and ``len() == 4`` into ``int()``: a 500."""
+    login(client, "quantri@demo.local")
+    assert client.get("/quan-tri/lich-lam-viec?nam=²²²²").status_code == 200
+
+
 def test_a_new_form_for_an_impossible_procedure_id_is_refused_with_a_message(client, demo):
     login(client, "quantri@demo.local")
     response = client.post("/quan-tri/bieu-mau/moi", data={"procedure": "9" * 40})

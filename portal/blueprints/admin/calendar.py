@@ -18,6 +18,7 @@ from portal import clock
 from portal.auth import roles_required
 from portal.blueprints.admin.calendar_forms import KIND_LABELS, YEARS, CalendarDayForm
 from portal.blueprints.admin.views import _scope, bp
+from portal.edge import parse_int
 from portal.extensions import db
 from portal.htmx import render
 from portal.models import CalendarException, Role
@@ -26,7 +27,7 @@ from portal.services import calendar_editor
 
 def _year(raw: str | None) -> int:
     """The year asked for (this year when missing or out of range)."""
-    year = int(raw) if raw and raw.isdigit() and len(raw) == 4 else clock.today().year
+    year = parse_int(raw, clock.today().year)  # "²²²²" passed isdigit() into int(): a 500
     return year if year in YEARS else clock.today().year
 
 
