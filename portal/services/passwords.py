@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from portal.db import assert_no_write_lock
+
 MIN_LENGTH = 8
 #: The longest password accepted (README, "Accounts and security"): long passphrases are
 #: welcome; beyond this a message says so (nothing is cut silently).
@@ -52,12 +54,16 @@ def password_problems(password: str, personal: list[str] | None = None) -> list[
 
 
 def hash_password(password: str) -> str:
-    """A salted scrypt hash (Werkzeug's format)."""
+    """A salted scrypt hash (Werkzeug's format): slow on purpose, so never while the
+    request holds the database's write lock."""
+    assert_no_write_lock("hashing a password")
     return generate_password_hash(password, method="scrypt")
 
 
 def check_password(stored_hash: str | None, password: str) -> bool:
-    """True when ``password`` matches; takes as long when there is no hash at all."""
+    """True when ``password`` matches; takes as long when there is no hash at all (slow on
+    purpose, so never while the request holds the database's write lock)."""
+    assert_no_write_lock("checking a password")
     if not stored_hash:
         check_password_hash(_DUMMY_HASH, password)
         return False
