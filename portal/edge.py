@@ -21,7 +21,7 @@ from flask import Flask, Response, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
-#: The largest value of a PostgreSQL INTEGER (and of SQLite's, as our ids use it).
+#: The largest PostgreSQL INTEGER (ids are INTEGER there; SQLite's 64 bits hold it too).
 INT32_MAX = 2 ** 31 - 1
 #: Body types a form view understands.
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})

@@ -6,7 +6,8 @@ the route's real form (found by reading the pages the user can open) with fields
 dropped or added; form, multipart and JSON bodies; file parts under any name; huge and
 negative numbers, NUL bytes, RTL marks, combining marks, emoji and lone surrogates. Path
 parameters take real ids and codes from the demo data and hostile values (beyond 32 and 64
-bits, thousands of digits, markup). GET routes get hostile query strings, lightly.
+bits, thousands of digits, markup). GET routes get hostile query strings, lightly, and every
+page is opened again at the end (what a fuzzed request stored must not break it later).
 
 Bounded for CI: ``FUZZ_EXAMPLES`` (default 2) examples per route and user. ``make fuzz`` runs
 many more. A failure names the request and the server's traceback.
@@ -453,6 +454,17 @@ def _fuzz_queries(client, pages: list[str], names: set[str], errors, user: str) 
     assert not failures, "\n\n".join(failures)
 
 
+def revisit(client, pages: list[str], errors, user: str) -> list[str]:
+    """Open every page again: nothing the fuzzed requests stored may break a page later."""
+    failures = []
+    for page in pages:
+        try:
+            send(client, {"path": page, "method": "GET", "headers": {}}, errors, user)
+        except AssertionError as error:
+            failures.append(f"GET {page} after the fuzzed requests: {error}")
+    return failures
+
+
 def _text(error: BaseException) -> str:
     if isinstance(error, BaseExceptionGroup):
         return "\n".join(_text(inner) for inner in error.exceptions)
@@ -482,6 +494,7 @@ def test_requests_never_answer_5xx(app, demo, server_errors, user, email):
         except Exception as error:  # noqa: BLE001 - as above
             failures.append(f"{endpoint}: {_text(error)}")
         ensure_logged_in(client, email)
+    failures += revisit(client, pages, server_errors, user)
     print(f"fuzz {user}: {len(pages)} pages, {len(targets)} POST endpoints, "
           f"{EXAMPLES} examples each: {dict(sorted(TALLY.items()))}")
     TALLY.clear()
