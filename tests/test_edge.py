@@ -133,9 +133,6 @@ def test_nul_is_refused_anywhere(client, request_args):
     assert client.open(**request_args).status_code == 400
 
 
-@pytest.mark.xfail(strict=True, reason="portal/services/drafts.py _options() passes a province "
-                   "that isdigit() ('²') to int(): reported to the lead (issue 13); remove this "
-                   "mark with the fix")
 def test_a_draft_whose_province_is_in_other_digits_still_opens(client, demo):
     """A crafted save stores "²" as the province; every page showing the draft then 500s."""
     login(client, "congdan@demo.local")
@@ -145,3 +142,17 @@ def test_a_draft_whose_province_is_in_other_digits_still_opens(client, demo):
     client.post(f"/nop-ho-so/nhap/{token}",
                 data={"_revision": revision, "nyc_noi_cu_tru-tinh": "²"})
     assert client.get(f"/nop-ho-so/nhap/{token}/xem-lai").status_code == 200
+
+
+@pytest.mark.parametrize("field", ["ket-qua", "tai-lieu"])
+@pytest.mark.parametrize("value", ["²", "9" * 30, "-1"])
+def test_reusing_a_paper_with_a_number_no_row_has_is_refused_in_words(client, demo, field,
+                                                                       value):
+    from tests.dossier_support import component_ids
+
+    login(client, "congdan@demo.local")
+    token = start_draft(client, BIRTH)
+    component = component_ids(client.application, BIRTH)[0]
+    reply = client.post(f"/nop-ho-so/nhap/{token}/giay-to/{component}/dung-lai",
+                        data={field: value})
+    assert reply.status_code == 422  # refused in words on the papers page, never a 500

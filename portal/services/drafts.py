@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.db import lock_row
+from portal.edge import parse_int
 from portal.models import CodeEntry, CodeList, Draft, FormSpec, Procedure, User, utcnow
 from portal.services import eforms, messaging, profiles
 
@@ -130,9 +131,10 @@ def _options(session: Session, source: str, province: str) -> list[tuple[str, st
     if source == "province":
         return [(str(u.id), u.name) for u in profiles.provinces(session)]
     if source == "commune":
-        if not province.isdigit():
+        province_id = parse_int(province)
+        if province_id is None:  # nothing chosen, or a value no province has
             return []
-        return [(str(u.id), u.name) for u in profiles.communes(session, int(province))]
+        return [(str(u.id), u.name) for u in profiles.communes(session, province_id)]
     entries = session.scalars(select(CodeEntry).where(
         CodeEntry.code_list == CODE_LISTS[source], CodeEntry.active.is_(True))
         .order_by(CodeEntry.sort_order, CodeEntry.name))

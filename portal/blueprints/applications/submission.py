@@ -18,6 +18,7 @@ from flask_login import current_user
 from portal import clock
 from portal.blueprints.applications.views import bp, open_draft
 from portal.db import begin_writing, release_write_lock
+from portal.edge import parse_int
 from portal.extensions import config_limit, db, login_manager
 from portal.htmx import render, wants_fragment
 from portal.models import Attachment, Channel, Dossier, DossierComponent, Draft
@@ -180,13 +181,13 @@ def reuse_paper(token: str, component_id: int):
     component = _component_of(draft, component_id)
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
-    source, result = request.form.get("tai-lieu", ""), request.form.get("ket-qua", "")
-    if result.isdigit():
-        reused = attachments.reuse_result(db.session, draft, component, int(result),
-                                          current_user)
+    source = parse_int(request.form.get("tai-lieu"))
+    result = parse_int(request.form.get("ket-qua"))
+    if result is not None:
+        reused = attachments.reuse_result(db.session, draft, component, result, current_user)
     else:
-        reused = source.isdigit() and attachments.reuse(db.session, draft, component,
-                                                        int(source), current_user)
+        reused = source is not None and attachments.reuse(db.session, draft, component,
+                                                          source, current_user)
     db.session.commit()
     if not reused:
         return _after_change(draft, token, component, [
