@@ -146,8 +146,8 @@ def test_a_draft_whose_province_is_in_other_digits_still_opens(client, demo):
 
 @pytest.mark.parametrize("field", ["ket-qua", "tai-lieu"])
 @pytest.mark.parametrize("value", ["²", "9" * 30, "-1"])
-def test_reusing_a_paper_with_a_number_no_row_has_is_refused_in_words(client, demo, field,
-                                                                       value):
+def test_reusing_a_paper_with_a_number_no_row_has_is_refused_in_words(
+        client, demo, field, value):
     from tests.dossier_support import component_ids
 
     login(client, "congdan@demo.local")
