@@ -253,6 +253,10 @@ def test_result_by_post_needs_an_address(app, client, demo):
     assert response.status_code == 422 and "Nhập địa chỉ nhận kết quả qua bưu điện" \
         in response.text
     assert _count(app, Dossier) == 0
+    too_long = "Số 5 phố Hạ Long " * 40
+    response = submit(client, token, channel="3", **{"dia-chi-nhan": too_long})
+    assert response.status_code == 422 and "dài tối đa 500 ký tự" in response.text
+    assert too_long.strip() in response.text  # kept as typed, never cut
     response = submit(client, token, channel="3",
                       **{"dia-chi-nhan": "Số 5 phố Hạ Long, phường Hạ Long, Quảng Ninh"})
     assert response.status_code == 303

@@ -259,13 +259,20 @@ def submit(token: str):
     return redirect(url_for("dossiers.receipt", code=dossier.code, moi=1), code=303)
 
 
+#: The longest postal address for the result (the column holds 500 characters).
+RETURN_ADDRESS_LIMIT = 500
+
+
 def _result_choice(draft: Draft) -> tuple[Channel, str | None, str | None]:
     allowed = dossiers.result_channels(draft.form_spec.procedure)
     raw = request.form.get("nhan-ket-qua", "")
     channel = next((c for c in allowed if str(int(c)) == raw), None)
     if channel is None:
         return Channel.IN_PERSON, None, _("Chọn cách nhận kết quả.")
-    address = (request.form.get("dia-chi-nhan") or "").strip()[:500]
+    address = (request.form.get("dia-chi-nhan") or "").strip()
+    if len(address) > RETURN_ADDRESS_LIMIT:  # said, never cut
+        return channel, address, _("Địa chỉ nhận kết quả dài tối đa %(n)d ký tự (đã nhập "
+                                   "%(m)d).", n=RETURN_ADDRESS_LIMIT, m=len(address))
     if channel is Channel.POSTAL and len(address) < 10:
         return channel, address, _("Nhập địa chỉ nhận kết quả qua bưu điện (số nhà, đường, "
                                    "xã/phường, tỉnh/thành phố).")
