@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -68,19 +67,13 @@ def live_app(instance: Path):
     """The portal served by Werkzeug in a thread (for browser measurements)."""
     import logging
 
-    from werkzeug.serving import make_server
-
     from portal import create_app
+    from tests.live import serve
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = create_app({"INSTANCE_PATH": str(instance), "LOG_REQUESTS": False, "DEMO_MODE": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
+    with serve(app) as url:
+        yield url
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from portal.models import Draft
 from tests.browser_harness import DESKTOP
 
 BIRTH = "1.001193"
+NAME = re.compile("Họ, chữ đệm, tên người yêu cầu")
 FORMS = ["1.001193", "1.000894", "1.000656", "1.004873", "1.001612", "1.013225"]
 
 
@@ -125,13 +126,19 @@ def test_values_kept_on_the_device_are_replayed_after_a_reload(open_page, live_s
     assert _draft(live_server).data["nyc_ho_ten"] == "Chưa kịp gửi"
 
 
-def test_two_tabs_get_a_conflict_message_not_lost_data(open_page, live_server):
+def _two_tabs(open_page):
+    """The same draft open in two tabs; the first has saved "Thẻ một" as the name."""
     first = open_page("/")
     url = _start(first)
     second = first.context.new_page()
     second.goto(url)
-    first.get_by_label(re.compile("Họ, chữ đệm, tên người yêu cầu")).fill("Thẻ một")
+    first.get_by_label(NAME).fill("Thẻ một")
     _saved_on_server(first)
+    return first, second
+
+
+def test_two_tabs_get_a_conflict_message_not_lost_data(open_page, live_server):
+    _first, second = _two_tabs(open_page)
     second.get_by_label(re.compile("Họ, chữ đệm, tên người yêu cầu")).fill("Thẻ hai")
     status = second.locator("#autosave-status")
     expect(status).to_contain_text("vừa được sửa ở một thẻ hoặc thiết bị khác", timeout=10000)
@@ -145,12 +152,7 @@ def test_two_tabs_get_a_conflict_message_not_lost_data(open_page, live_server):
 
 
 def test_a_conflict_can_take_the_other_tab_s_value(open_page, live_server):
-    first = open_page("/")
-    url = _start(first)
-    second = first.context.new_page()
-    second.goto(url)
-    first.get_by_label(re.compile("Họ, chữ đệm, tên người yêu cầu")).fill("Thẻ một")
-    _saved_on_server(first)
+    _first, second = _two_tabs(open_page)
     name = second.get_by_label(re.compile("Họ, chữ đệm, tên người yêu cầu"))
     name.fill("Thẻ hai")
     status = second.locator("#autosave-status")
@@ -160,12 +162,7 @@ def test_a_conflict_can_take_the_other_tab_s_value(open_page, live_server):
 
 
 def test_two_tabs_on_different_fields_are_both_saved_and_shown(open_page, live_server):
-    first = open_page("/")
-    url = _start(first)
-    second = first.context.new_page()
-    second.goto(url)
-    first.get_by_label(re.compile("Họ, chữ đệm, tên người yêu cầu")).fill("Thẻ một")
-    _saved_on_server(first)
+    _first, second = _two_tabs(open_page)
     second.locator("#f-nyc-ngay-sinh").fill("17")
     _saved_on_server(second)
     data = _draft(live_server).data
